@@ -1,0 +1,33 @@
+"""The small fixes that make MMEngine, MMPretrain and MMRazor run on current
+PyTorch. Each module holds one fix and says why it exists."""
+from .checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
+                         patch_mmengine_local_loader, trusted_checkpoint)
+from .mmrazor_torch2 import patch_mmrazor_quantization
+
+
+def register_config_package() -> None:
+    """Let ``mmcls_kd::<path>`` name configs: MMEngine resolves the
+    ``package::`` prefix only for packages in its fixed module-to-package
+    table."""
+    from mmengine.config.utils import MODULE2PACKAGE
+    MODULE2PACKAGE.setdefault('mmcls_kd', 'mmcls_kd')
+
+_applied = False
+
+
+def apply_compat() -> None:
+    """Apply every fix once; must run before the first ``import mmrazor``."""
+    global _applied
+    if _applied:
+        return
+    patch_mmrazor_quantization()
+    patch_mmengine_local_loader()
+    register_config_package()
+    _applied = True
+
+
+__all__ = [
+    'apply_compat', 'patch_mmrazor_quantization', 'patch_mmengine_local_loader',
+    'load_checkpoint_file', 'trusted_checkpoint', 'UnsafeCheckpointError',
+    'register_config_package'
+]

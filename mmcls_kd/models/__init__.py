@@ -1,0 +1,1 @@
+from . import algorithms, backbones, heads, losses  # noqa: F401

@@ -1,0 +1,3 @@
+from .weak_classifier import WeakClassifier
+
+__all__ = ['WeakClassifier']

@@ -1,0 +1,4 @@
+from .nkd import NKDLoss
+from .uskd import USKDLoss
+
+__all__ = ['NKDLoss', 'USKDLoss']

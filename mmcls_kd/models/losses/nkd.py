@@ -1,0 +1,103 @@
+"""Normalized Knowledge Distillation (NKD)."""
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.registry import MODELS
+from ._utils import (check_labels, check_logits, check_option, compute_dtype,
+                     drop_classes)
+
+_NON_TARGET_MODES = ('normalized', 'kd', 'none')
+
+
+@MODELS.register_module()
+class NKDLoss(nn.Module):
+    """Normalized KD loss, Eq. 4 of "From Knowledge Distillation to
+    Self-Knowledge Distillation: A Unified Approach with Normalized Loss and
+    Customized Soft Labels" (Yang et al., ICCV 2023, arXiv 2303.13005).
+
+    Per sample, with ``t`` the target class, ``S``/``T`` the student's and
+    the teacher's probabilities and ``N(.)`` the softmax over the non-target
+    logits divided by ``tau``::
+
+        L = -T_t log S_t - gamma * tau^2 * sum_{i != t} N(T_i) log N(S_i)
+
+    The target term is taken at temperature 1. The loss is the batch mean
+    times ``loss_weight``; the head's own cross-entropy (Eq. 5) is not part
+    of it. Teacher logits are detached.
+
+    Args:
+        tau (float): Temperature of the non-target term. Defaults to 1.0
+            (the paper's ImageNet value).
+        gamma (float): Weight of the non-target term. Defaults to 1.5 (the
+            paper's ImageNet value).
+        non_target (str): The non-target term (Table 5):
+
+            - 'normalized': NKD's term above.
+            - 'kd': KD's unnormalised term ``-sum_{i != t} T_i log S_i``
+              with full-softmax probabilities at temperature ``tau``. The
+              paper does not say how it weights this term; it is given the
+              same ``gamma * tau^2`` factor, so that the ablation changes
+              only the normalisation.
+            - 'none': the target term only.
+
+            Defaults to 'normalized'.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 tau: float = 1.0,
+                 gamma: float = 1.5,
+                 non_target: str = 'normalized',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        check_option('NKDLoss', 'non_target', non_target, _NON_TARGET_MODES)
+        if not tau > 0:
+            raise ValueError(f'NKDLoss: tau must be positive, got {tau}')
+        self.tau = float(tau)
+        self.gamma = float(gamma)
+        self.non_target = non_target
+        self.loss_weight = float(loss_weight)
+
+    def forward(self, preds_S: Tensor, preds_T: Tensor,
+                gt_labels: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student logits, (N, C).
+            preds_T (Tensor): Teacher logits, (N, C); detached here.
+            gt_labels (Tensor): Class indices (N,), or scores (N, C) from
+                Mixup/CutMix whose argmax is taken as the target class (as
+                the official code does).
+
+        Returns:
+            Tensor: A scalar, float32 for half-precision, bfloat16 and
+            float32 inputs, float64 when an input is float64.
+        """
+        check_logits('NKDLoss', preds_S, preds_T, 'preds_T')
+        if check_labels('NKDLoss', gt_labels, preds_S):
+            gt_labels = gt_labels.argmax(dim=1)
+        index = gt_labels.long().unsqueeze(1)
+        dtype = compute_dtype(preds_S, preds_T)
+        student = preds_S.to(dtype)
+        teacher = preds_T.detach().to(dtype)
+
+        log_prob_t = F.log_softmax(student, dim=1).gather(1, index)
+        teacher_t = F.softmax(teacher, dim=1).gather(1, index)
+        loss = -(teacher_t * log_prob_t).squeeze(1)
+
+        if self.non_target != 'none':
+            student_tau = student / self.tau
+            teacher_tau = teacher / self.tau
+            if self.non_target == 'normalized':
+                log_student = F.log_softmax(
+                    drop_classes(student_tau, index), dim=1)
+                soft_teacher = F.softmax(
+                    drop_classes(teacher_tau, index), dim=1)
+            else:
+                log_student = F.log_softmax(student_tau, dim=1)
+                soft_teacher = F.softmax(teacher_tau, dim=1).scatter(
+                    1, index, 0.0)
+            non_target = -(soft_teacher * log_student).sum(1)
+            loss = loss + self.gamma * self.tau**2 * non_target
+        return loss.mean() * self.loss_weight

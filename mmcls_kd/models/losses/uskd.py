@@ -1,0 +1,319 @@
+"""Universal Self-Knowledge Distillation (USKD)."""
+from typing import NamedTuple, Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.registry import MODELS
+from ._utils import (check_labels, check_logits, check_option, compute_dtype,
+                     drop_classes, reduce_over_ranks)
+
+_TARGET_MODES = ('square', 'linear', 'softmax', 'sqrt', 'max', 'mean', 'none')
+_NON_TARGET_MODES = ('zipf', 'none')
+_RANK_MODES = ('normalized', 'sum', 'weak', 'final')
+_RANK_SPACES = ('prob', 'official')
+_BATCH_STATS = ('local', 'global')
+
+
+class _TargetSlots(NamedTuple):
+    """Up to two target classes per sample, as (N, 2) tensors.
+
+    An empty slot repeats the class of the first slot, so that scattering
+    or gathering at ``index`` touches exactly the real targets, and has
+    ``value`` 0 and ``valid`` False.
+    """
+    index: Tensor
+    value: Tensor
+    valid: Tensor
+
+
+def _target_slots(gt_labels: Tensor, soft: bool, dtype: torch.dtype) -> \
+        _TargetSlots:
+    if not soft:
+        index = gt_labels.long().unsqueeze(1).expand(-1, 2).contiguous()
+        valid = torch.zeros_like(index, dtype=torch.bool)
+        valid[:, 0] = True
+        return _TargetSlots(index, valid.to(dtype), valid)
+    scores = gt_labels.detach().to(dtype)
+    # Two argmax passes (first index on ties) are a deterministic top-2.
+    first = scores.argmax(dim=1, keepdim=True)
+    second = scores.scatter(1, first, -1.0).argmax(dim=1, keepdim=True)
+    second_value = scores.gather(1, second)
+    has_second = second_value > 0
+    index = torch.cat([first, torch.where(has_second, second, first)], 1)
+    value = torch.cat([scores.gather(1, first), second_value], 1)
+    valid = torch.cat([torch.ones_like(has_second), has_second], 1)
+    return _TargetSlots(index, value * valid, valid)
+
+
+def _sortable(values: Tensor, non_negative: bool) -> Tensor:
+    """Integers that order as the float ``values`` do.
+
+    Integer keys sort markedly faster than floats on CPU, where the float
+    comparison has to place NaN. The bit pattern of a non-negative float
+    already orders as a signed integer; flipping all bits but the sign of a
+    negative one reverses its order into place.
+    """
+    bits = values.view(torch.int64 if values.dtype == torch.float64 else
+                       torch.int32)
+    if non_negative:
+        return bits
+    magnitude = torch.iinfo(bits.dtype).max
+    return bits ^ ((bits >> (bits.element_size() * 8 - 1)) & magnitude)
+
+
+@MODELS.register_module()
+class USKDLoss(nn.Module):
+    """Self-KD loss with customized soft labels (USKD), Eqs. 6, 7 and 9-12
+    of "From Knowledge Distillation to Self-Knowledge Distillation: A
+    Unified Approach with Normalized Loss and Customized Soft Labels" (Yang
+    et al., ICCV 2023, arXiv 2303.13005).
+
+    Returns ``alpha * L_target + beta * L_non + L_weak`` (each a batch
+    mean) times ``loss_weight``; the head's cross-entropy ``L_ori`` of
+    Eq. 13 is not part of it. With ``S`` the student's probabilities, ``W``
+    the weak classifier's (Eq. 8) and ``V`` the label:
+
+    - ``L_target = -P_t log S_t`` (Eq. 7) with the detached soft target
+      ``P_t`` (Eq. 6 by default). With Mixup/CutMix scores the two largest
+      label values are two targets ("slots", e.g. 0.8 and 0.2), each with
+      its own ``P_t`` and its own batch statistics. A row with a single
+      non-zero score has one target only: its empty second slot is no
+      target and takes no part in the statistics.
+    - ``L_weak = -mu * sum_i V_i log W_i`` (Eq. 9) with ``V`` smoothed:
+      ``(1 - ls) * y + ls / C`` for one-hot or soft ``y``.
+    - ``L_non = -sum_{i != t} N(Z_i) log N(S_i)`` (Eq. 12): all C classes,
+      the targets included, are ordered by the rank ``R`` (Eq. 10), the
+      class at 1-based position k gets ``k^-zipf_exponent`` (Eq. 11); the
+      targets are removed and ``N(.)`` renormalises over the rest (a
+      softmax over the non-target logits for ``S``). ``Z`` is detached.
+
+    Args:
+        alpha (float): Weight of ``L_target``. Defaults to 1.0 (ImageNet).
+        beta (float): Weight of ``L_non``. Defaults to 0.1.
+        mu (float): Weight of ``L_weak``. Defaults to 0.005 (ImageNet).
+        target (str): The soft target ``P_t``; statistics over the samples
+            of the batch, per slot, with ``S_t`` detached:
+
+            - 'square': ``S_t^2 + V_t - mean(S_t^2)`` (Eq. 6).
+            - 'linear': ``S_t + V_t - mean(S_t)``: tf-NKD, Table 8 row 1.
+            - 'softmax': ``softmax(S_t) * sum(V_t)``, where the softmax runs
+              over the batch, ``exp(S_t[n]) / sum_m exp(S_t[m])``, and
+              ``sum(V_t)`` is the slot's label mass over the batch, so the
+              targets of a slot still add up to its label mass (N for hard
+              labels).
+            - 'sqrt': ``sqrt(S_t - min(S_t))``; 'max': ``S_t / max(S_t)``;
+              'mean': ``S_t / mean(S_t)`` (Table 8). As written in the
+              paper these ignore ``V_t``, which only says which slots are
+              targets.
+            - 'none': no target term.
+
+            Defaults to 'square'.
+        non_target (str): 'zipf' (``L_non`` and ``L_weak``) or 'none'
+            (Table 6 "target only": neither, ``preds_W`` may be None).
+            Defaults to 'zipf'.
+        rank (str): The rank ``R`` (Table 9): 'normalized' (Eq. 10,
+            ``W_i / (1 - W_t) + S_i / (1 - S_t)``), 'sum' (``W_i + S_i``),
+            'weak' (``W_i``) or 'final' (``S_i``). With two targets ``W_t``
+            and ``S_t`` are the sums over both. Eq. 10 is evaluated as
+            ``W_i (1 - S_t) + S_i (1 - W_t)``, the same order without the
+            division by zero of a fully confident prediction, with
+            ``1 - x_t`` summed over the non-target probabilities for
+            precision. Ties keep the class order (stable sort). Defaults to
+            'normalized'.
+        rank_space (str): What stands for ``S`` in the rank: 'prob' (the
+            paper's probabilities) or 'official' (the official code's
+            log-softmax values, ``S_t`` then being the sum of the targets'
+            log-probabilities; Eq. 10 becomes ``W_i (1 - log S_t) +
+            log S_i (1 - W_t)``). Defaults to 'prob'.
+        zipf_exponent (float): Exponent of Zipf's law. Defaults to 1.0.
+        label_smoothing (float): ``ls`` of ``L_weak``. Defaults to 0.1.
+        batch_stats (str): 'local' takes the batch statistics of ``P_t``
+            over this process's batch, 'global' over the batches of all
+            ranks (``all_reduce``; the same as 'local' without a process
+            group of several ranks). 'global' is a collective: every rank
+            must call the loss at every step. Defaults to 'local'.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 alpha: float = 1.0,
+                 beta: float = 0.1,
+                 mu: float = 0.005,
+                 target: str = 'square',
+                 non_target: str = 'zipf',
+                 rank: str = 'normalized',
+                 rank_space: str = 'prob',
+                 zipf_exponent: float = 1.0,
+                 label_smoothing: float = 0.1,
+                 batch_stats: str = 'local',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        for name, value, allowed in (
+            ('target', target, _TARGET_MODES),
+            ('non_target', non_target, _NON_TARGET_MODES),
+            ('rank', rank, _RANK_MODES),
+            ('rank_space', rank_space, _RANK_SPACES),
+            ('batch_stats', batch_stats, _BATCH_STATS),
+        ):
+            check_option('USKDLoss', name, value, allowed)
+        if not 0 <= label_smoothing <= 1:
+            raise ValueError('USKDLoss: label_smoothing must be in [0, 1], '
+                             f'got {label_smoothing}')
+        if not zipf_exponent >= 0:
+            raise ValueError('USKDLoss: zipf_exponent must be >= 0, got '
+                             f'{zipf_exponent}')
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+        self.mu = float(mu)
+        self.target = target
+        self.non_target = non_target
+        self.rank = rank
+        self.rank_space = rank_space
+        self.zipf_exponent = float(zipf_exponent)
+        self.label_smoothing = float(label_smoothing)
+        self.batch_stats = batch_stats
+        self.loss_weight = float(loss_weight)
+
+    def forward(self, preds_S: Tensor, preds_W: Optional[Tensor],
+                gt_labels: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student (final classifier) logits, (N, C).
+            preds_W (Tensor, optional): Weak classifier logits, (N, C);
+                None only with ``non_target='none'``.
+            gt_labels (Tensor): Class indices (N,) or Mixup/CutMix scores
+                (N, C).
+
+        Returns:
+            Tensor: A scalar, float32 for half-precision, bfloat16 and
+            float32 inputs, float64 when an input is float64.
+        """
+        if preds_W is None:
+            check_logits('USKDLoss', preds_S)
+            if self.non_target != 'none':
+                raise ValueError("USKDLoss: preds_W of the shape of preds_S "
+                                 f"{tuple(preds_S.shape)} is needed unless "
+                                 "non_target='none', got None")
+        else:
+            check_logits('USKDLoss', preds_S, preds_W, 'preds_W')
+        soft = check_labels('USKDLoss', gt_labels, preds_S)
+        tensors = (preds_S, ) if preds_W is None else (preds_S, preds_W)
+        dtype = compute_dtype(*tensors)
+        slots = _target_slots(gt_labels, soft, dtype)
+        logits = preds_S.to(dtype)
+        log_prob = F.log_softmax(logits, dim=1)
+        loss = logits.new_zeros(())
+
+        if self.target != 'none':
+            log_prob_t = log_prob.gather(1, slots.index)
+            soft_target = self._soft_target(log_prob_t.detach().exp(), slots)
+            loss = loss - self.alpha * (soft_target * log_prob_t).sum(1).mean()
+
+        if self.non_target == 'zipf':
+            log_weak = F.log_softmax(preds_W.to(dtype), dim=1)
+            loss = loss + self.mu * self._weak_loss(log_weak, gt_labels, soft)
+            zipf = self._zipf_labels(log_prob.detach(), log_weak.detach(),
+                                     slots)
+            log_non_target = F.log_softmax(
+                drop_classes(logits, slots.index), dim=1)
+            # zipf is 0 at the targets, whose log-probability is only a large
+            # negative; dividing the row sums by its total is N(Z).
+            zipf_total = zipf.sum(1).clamp_min(torch.finfo(dtype).tiny)
+            l_non = -((zipf * log_non_target).sum(1) / zipf_total).mean()
+            loss = loss + self.beta * l_non
+        return loss * self.loss_weight
+
+    def _batch_mean(self, values: Tensor, valid: Tensor) -> Tensor:
+        """Per-slot mean over the valid samples, (N, 2) -> (1, 2)."""
+        stats = torch.stack(
+            [(values * valid).sum(0), valid.sum(0).to(values.dtype)])
+        stats = reduce_over_ranks(stats, 'sum',
+                                  self.batch_stats == 'global')
+        return (stats[0] / stats[1].clamp_min(1)).unsqueeze(0)
+
+    @torch.no_grad()
+    def _soft_target(self, prob_t: Tensor, slots: _TargetSlots) -> Tensor:
+        """The detached soft target ``P_t`` of each slot, (N, 2)."""
+        valid, value = slots.valid, slots.value
+        tiny = torch.finfo(prob_t.dtype).tiny
+        across_ranks = self.batch_stats == 'global'
+        if self.target == 'square':
+            squared = prob_t.square()
+            soft_target = squared + value - self._batch_mean(squared, valid)
+        elif self.target == 'linear':
+            soft_target = prob_t + value - self._batch_mean(prob_t, valid)
+        elif self.target == 'softmax':
+            # prob_t is in [0, 1], so exp cannot overflow.
+            weights = prob_t.exp() * valid
+            sums = reduce_over_ranks(
+                torch.stack([weights.sum(0), value.sum(0)]), 'sum',
+                across_ranks)
+            soft_target = weights / sums[0].clamp_min(tiny) * sums[1]
+        elif self.target == 'sqrt':
+            lowest = reduce_over_ranks(
+                prob_t.masked_fill(~valid, float('inf')).amin(0), 'min',
+                across_ranks)
+            soft_target = (prob_t - lowest).clamp_min(0).sqrt()
+        elif self.target == 'max':
+            highest = reduce_over_ranks(
+                prob_t.masked_fill(~valid, 0).amax(0), 'max', across_ranks)
+            # A batch whose target probabilities all underflow gets 0, not
+            # 0 / 0.
+            soft_target = prob_t / highest.clamp_min(tiny)
+        else:
+            soft_target = prob_t / self._batch_mean(prob_t,
+                                                    valid).clamp_min(tiny)
+        return torch.where(valid, soft_target, 0.0)
+
+    def _weak_loss(self, log_weak: Tensor, gt_labels: Tensor,
+                   soft: bool) -> Tensor:
+        """Eq. 9 without ``mu``: cross-entropy of the weak classifier with
+        label-smoothed targets, batch mean."""
+        smoothing = self.label_smoothing
+        if soft:
+            labelled = (gt_labels.to(log_weak.dtype) * log_weak).sum(1)
+        else:
+            labelled = log_weak.gather(1, gt_labels.long().unsqueeze(1))
+            labelled = labelled.squeeze(1)
+        uniform = log_weak.mean(1)
+        return -((1 - smoothing) * labelled + smoothing * uniform).mean()
+
+    @torch.no_grad()
+    def _zipf_labels(self, log_prob: Tensor, log_weak: Tensor,
+                     slots: _TargetSlots) -> Tensor:
+        """``Z``: Zipf's law over the rank of Eq. 10 with the targets set to
+        0, not normalised, (N, C)."""
+        index = slots.index
+        weak = log_weak.exp() if self.rank != 'final' else None
+        final = log_prob.exp() if self.rank_space == 'prob' else log_prob
+        if self.rank == 'normalized':
+            rest_weak = weak.scatter(1, index, 0.0).sum(1, keepdim=True)
+            if self.rank_space == 'prob':
+                rest_final = final.scatter(1, index, 0.0).sum(1, keepdim=True)
+            else:
+                log_t = (log_prob.gather(1, index) * slots.valid).sum(
+                    1, keepdim=True)
+                rest_final = 1 - log_t
+            rank = weak * rest_final + final * rest_weak
+        elif self.rank == 'sum':
+            rank = weak + final
+        elif self.rank == 'weak':
+            rank = weak
+        else:
+            rank = final
+        order = torch.argsort(
+            _sortable(rank, non_negative=self.rank_space == 'prob'),
+            dim=1,
+            descending=True,
+            stable=True)
+        num_classes = rank.shape[1]
+        zipf_law = torch.arange(
+            1, num_classes + 1, dtype=rank.dtype,
+            device=rank.device).pow_(-self.zipf_exponent)
+        zipf = torch.empty_like(rank).scatter_(1, order,
+                                               zipf_law.expand_as(rank))
+        return zipf.scatter_(1, index, 0.0)

@@ -1,0 +1,72 @@
+"""mmcls_kd: NKD, USKD and their baselines as an MMPretrain/MMRazor plugin."""
+import os
+import os.path as osp
+import shutil
+import sys
+
+from setuptools import find_packages, setup
+
+HERE = osp.dirname(osp.abspath(__file__))
+
+
+def read_requirements(name: str) -> list:
+    with open(osp.join(HERE, 'requirements', name)) as f:
+        lines = (line.split('#')[0].strip() for line in f)
+        return [line for line in lines if line]
+
+
+def add_mim_extension() -> None:
+    """Put configs/ and model-index.yml under mmcls_kd/.mim, where MMEngine
+    resolves ``mmcls_kd::<path>`` (as MMPretrain's wheel does).
+
+    Editable installs get symlinks, so edits to configs show at once; every
+    other build gets copies, so the installed package is self-contained.
+    """
+    editable = any(cmd in sys.argv for cmd in ('develop', 'editable_wheel'))
+    building = any(cmd in sys.argv for cmd in ('install', 'bdist_wheel',
+                                               'sdist', 'build', 'egg_info'))
+    if not (editable or building):
+        return
+    mim = osp.join(HERE, 'mmcls_kd', '.mim')
+    os.makedirs(mim, exist_ok=True)
+    for name in ('configs', 'model-index.yml'):
+        src, dst = osp.join(HERE, name), osp.join(mim, name)
+        if not osp.exists(src):
+            continue
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if editable:
+            os.symlink(osp.relpath(src, mim), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst)
+        else:
+            shutil.copyfile(src, dst)
+
+
+def version() -> str:
+    scope: dict = {}
+    with open(osp.join(HERE, 'mmcls_kd', 'version.py')) as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+if __name__ == '__main__':
+    add_mim_extension()
+    setup(
+        name='mmcls_kd',
+        version=version(),
+        description='Normalized KD and Universal Self-KD for image '
+        'classification: an MMPretrain / MMRazor plugin',
+        long_description=open(osp.join(HERE, 'README.md')).read()
+        if osp.exists(osp.join(HERE, 'README.md')) else '',
+        long_description_content_type='text/markdown',
+        license='Apache License 2.0',
+        python_requires='>=3.8',
+        packages=find_packages(exclude=('configs', 'tools', 'tests')),
+        include_package_data=True,
+        package_data={'mmcls_kd': ['.mim/configs/**/*', '.mim/model-index.yml']},
+        install_requires=read_requirements('runtime.txt'),
+        extras_require={'tests': read_requirements('tests.txt')},
+        zip_safe=False)
