@@ -1,0 +1,3 @@
+from .ddp_check import DDPWeightsCheckHook, weights_fingerprint
+
+__all__ = ['DDPWeightsCheckHook', 'weights_fingerprint']

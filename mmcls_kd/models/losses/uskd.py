@@ -313,7 +313,7 @@ class USKDLoss(nn.Module):
         num_classes = rank.shape[1]
         zipf_law = torch.arange(
             1, num_classes + 1, dtype=rank.dtype,
-            device=rank.device).pow_(-self.zipf_exponent)
+            device=rank.device).pow_(-1.0)
         zipf = torch.empty_like(rank).scatter_(1, order,
                                                zipf_law.expand_as(rank))
         return zipf.scatter_(1, index, 0.0)

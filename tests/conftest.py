@@ -1,0 +1,58 @@
+import os
+import os.path as osp
+import subprocess
+import sys
+
+import pytest
+import torch
+
+import mmcls_kd  # noqa: F401
+
+REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+QUICK = osp.join(REPO, 'configs', 'quickstart')
+KD_CONFIG = osp.join(QUICK, 'kd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+STUDENT_CONFIG = osp.join(QUICK, 'resnet18-w16_1xb32_digits.py')
+TEACHER_CONFIG = osp.join(QUICK, 'resnet34-w32_1xb32_digits.py')
+
+# Small runs: 64 training images, 2 iterations an epoch at batch 32.
+TINY = [
+    'train_dataloader.dataset.indices=64',
+    'val_dataloader.dataset.indices=64',
+    'test_dataloader.dataset.indices=64',
+    'default_hooks.logger.interval=1',
+]
+
+
+def tool_env() -> dict:
+    env = dict(os.environ)
+    env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')
+    env.setdefault('OMP_NUM_THREADS', '1')
+    env['PYTHONWARNINGS'] = 'ignore'
+    return env
+
+
+def run_tool(args, timeout=600, check=True) -> subprocess.CompletedProcess:
+    """Run a script under tools/ as a user would, in a fresh process."""
+    proc = subprocess.run([sys.executable] + list(args), cwd=REPO,
+                          env=tool_env(), capture_output=True, text=True,
+                          timeout=timeout)
+    if check and proc.returncode != 0:
+        raise AssertionError(f'{args} failed ({proc.returncode}):\n'
+                             f'{proc.stdout[-4000:]}\n{proc.stderr[-6000:]}')
+    return proc
+
+
+@pytest.fixture(scope='session')
+def random_teacher_ckpt(tmp_path_factory) -> str:
+    """A checkpoint of the quick-start teacher with random weights, saved
+    as MMEngine saves training checkpoints (state_dict + meta)."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    from mmcls_kd.registry import MODELS
+    cfg = Config.fromfile(KD_CONFIG)
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        teacher = MODELS.build(cfg.model.teacher)
+    path = tmp_path_factory.mktemp('teacher') / 'teacher.pth'
+    torch.save({'meta': {'epoch': 0}, 'state_dict': teacher.state_dict()},
+               path)
+    return str(path)

@@ -1,0 +1,481 @@
+"""Tests of USKDLoss against a float64 reference written from Eqs. 6-12 of
+"From Knowledge Distillation to Self-Knowledge Distillation" (arXiv
+2303.13005) and Table 8."""
+import math
+import os
+
+import pytest
+import torch
+
+from mmcls_kd.models.losses import USKDLoss
+from mmcls_kd.registry import MODELS
+
+TARGETS = ['square', 'linear', 'softmax', 'sqrt', 'max', 'mean', 'none']
+RANKS = ['normalized', 'sum', 'weak', 'final']
+
+
+def _log_softmax(values):
+    top = max(values)
+    log_total = top + math.log(sum(math.exp(v - top) for v in values))
+    return [v - log_total for v in values]
+
+
+def _target_slots(label, num_classes):
+    """[(class, label value)]: the two largest scores (the first on ties),
+    the second only when it is not zero."""
+    if isinstance(label, int):
+        return [(label, 1.0)]
+    ranked = sorted(range(num_classes), key=lambda i: (-label[i], i))
+    slots = [(ranked[0], label[ranked[0]])]
+    if label[ranked[1]] > 0:
+        slots.append((ranked[1], label[ranked[1]]))
+    return slots
+
+
+def _soft_targets(prob_t, values, target):
+    """P_t of the samples of one slot, from that slot's batch statistics."""
+    count = len(prob_t)
+    if target == 'square':
+        mean = sum(p * p for p in prob_t) / count
+        return [p * p + v - mean for p, v in zip(prob_t, values)]
+    if target == 'linear':
+        mean = sum(prob_t) / count
+        return [p + v - mean for p, v in zip(prob_t, values)]
+    if target == 'softmax':
+        total = sum(math.exp(p) for p in prob_t)
+        return [math.exp(p) / total * sum(values) for p in prob_t]
+    if target == 'sqrt':
+        return [math.sqrt(p - min(prob_t)) for p in prob_t]
+    if target == 'max':
+        return [p / max(prob_t) for p in prob_t]
+    assert target == 'mean'
+    return [p / (sum(prob_t) / count) for p in prob_t]
+
+
+def reference_detached(student, weak, labels, target='square',
+                       rank='normalized', rank_space='prob',
+                       zipf_exponent=1.0, **unused):
+    """The detached soft labels: P_t per sample and slot, and N(Z) per
+    sample (a dict class -> value over the non-target classes)."""
+    num_samples, num_classes = len(student), len(student[0])
+    slots = [_target_slots(label, num_classes) for label in labels]
+    log_S = [_log_softmax(row) for row in student]
+    soft_target = [[0.0] * len(row_slots) for row_slots in slots]
+    if target != 'none':
+        for k in range(2):
+            members = [n for n in range(num_samples) if len(slots[n]) > k]
+            if not members:
+                continue
+            prob_t = [math.exp(log_S[n][slots[n][k][0]]) for n in members]
+            values = [slots[n][k][1] for n in members]
+            for n, p in zip(members,
+                            _soft_targets(prob_t, values, target)):
+                soft_target[n][k] = p
+    zipf = []
+    if weak is not None:
+        for n in range(num_samples):
+            targets = [c for c, _ in slots[n]]
+            W = [math.exp(v) for v in _log_softmax(weak[n])]
+            S = log_S[n] if rank_space == 'official' else [
+                math.exp(v) for v in log_S[n]
+            ]
+            W_t = sum(W[c] for c in targets)
+            S_t = sum(S[c] for c in targets)
+            if rank == 'normalized':
+                R = [W[i] / (1 - W_t) + S[i] / (1 - S_t)
+                     for i in range(num_classes)]
+            elif rank == 'sum':
+                R = [W[i] + S[i] for i in range(num_classes)]
+            elif rank == 'weak':
+                R = W
+            else:
+                R = S
+            order = sorted(range(num_classes), key=lambda i: (-R[i], i))
+            Z = {c: (k + 1)**-zipf_exponent for k, c in enumerate(order)}
+            rest = {c: z for c, z in Z.items() if c not in targets}
+            total = sum(rest.values())
+            zipf.append({c: z / total for c, z in rest.items()})
+    return soft_target, zipf
+
+
+def reference_loss(student, weak, labels, soft_target, zipf, alpha=1.0,
+                   beta=0.1, mu=0.005, label_smoothing=0.1, **unused):
+    """alpha L_target + beta L_non + L_weak for given detached labels."""
+    num_samples, num_classes = len(student), len(student[0])
+    total = 0.0
+    for n in range(num_samples):
+        slots = _target_slots(labels[n], num_classes)
+        log_S = _log_softmax(student[n])
+        total -= alpha * sum(p * log_S[c]
+                             for p, (c, _) in zip(soft_target[n], slots))
+        if weak is None:
+            continue
+        log_W = _log_softmax(weak[n])
+        if isinstance(labels[n], int):
+            y = [float(i == labels[n]) for i in range(num_classes)]
+        else:
+            y = labels[n]
+        total -= mu * sum(((1 - label_smoothing) * y[i] +
+                           label_smoothing / num_classes) * log_W[i]
+                          for i in range(num_classes))
+        non_targets = sorted(zipf[n])
+        log_NS = _log_softmax([student[n][i] for i in non_targets])
+        total -= beta * sum(zipf[n][i] * log_NS[k]
+                            for k, i in enumerate(non_targets))
+    return total / num_samples
+
+
+def reference_uskd(student, weak, labels, **cfg):
+    soft_target, zipf = reference_detached(student, weak, labels, **cfg)
+    return reference_loss(student, weak, labels, soft_target, zipf, **cfg)
+
+
+def _soft_labels(num_samples, num_classes, generator, kinds):
+    """Rows of Mixup-like scores, cycling through ``kinds``: 'mix' two
+    classes, 'one' a single non-zero score, 'tie' 0.5 / 0.5, 'three' three
+    non-zero scores."""
+    perm = torch.stack([
+        torch.randperm(num_classes, generator=generator)[:3]
+        for _ in range(num_samples)
+    ])
+    scores = torch.zeros(num_samples, num_classes, dtype=torch.float64)
+    for n in range(num_samples):
+        kind = kinds[n % len(kinds)]
+        a, b, c = perm[n].tolist()
+        if kind == 'mix':
+            lam = 0.55 + 0.4 * torch.rand(1, generator=generator).item()
+            scores[n, a], scores[n, b] = lam, 1 - lam
+        elif kind == 'one':
+            scores[n, a] = 1.0
+        elif kind == 'tie':
+            scores[n, a], scores[n, b] = 0.5, 0.5
+        else:
+            scores[n, a], scores[n, b], scores[n, c] = 0.5, 0.3, 0.2
+    return scores
+
+
+def _labels_list(gt_labels):
+    return gt_labels.tolist()
+
+
+def _inputs(num_samples, num_classes, seed, labels='hard', scale=3.0):
+    generator = torch.Generator().manual_seed(seed)
+    preds_S = torch.randn(num_samples, num_classes, generator=generator,
+                          dtype=torch.float64) * scale
+    preds_W = torch.randn(num_samples, num_classes, generator=generator,
+                          dtype=torch.float64) * scale
+    if labels == 'hard':
+        gt_labels = torch.randint(num_classes, (num_samples, ),
+                                  generator=generator)
+    elif labels == 'mixed':
+        gt_labels = _soft_labels(num_samples, num_classes, generator,
+                                 ['mix', 'one', 'mix', 'tie', 'three'])
+    else:
+        gt_labels = _soft_labels(num_samples, num_classes, generator,
+                                 ['one'])
+    return preds_S, preds_W, gt_labels
+
+
+def _check(cfg, preds_S, preds_W, gt_labels):
+    loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
+    weak = None if preds_W is None else preds_W.tolist()
+    expected = reference_uskd(preds_S.tolist(), weak,
+                              _labels_list(gt_labels), **cfg)
+    assert loss.dtype == torch.float64
+    assert loss.item() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+    return loss
+
+
+@pytest.mark.parametrize('target', TARGETS)
+@pytest.mark.parametrize('num_classes', [10, 100, 1000])
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+def test_targets_match_reference(target, num_classes, labels):
+    inputs = _inputs(8, num_classes, num_classes, labels)
+    _check(dict(target=target, alpha=0.7, beta=0.3, mu=0.2), *inputs)
+
+
+@pytest.mark.parametrize('rank', RANKS)
+@pytest.mark.parametrize('rank_space', ['prob', 'official'])
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+def test_ranks_match_reference(rank, rank_space, labels):
+    # beta alone makes the rank's effect visible, not drowned by the rest.
+    cfg = dict(rank=rank, rank_space=rank_space, alpha=0.0, beta=1.0,
+               mu=0.0)
+    _check(cfg, *_inputs(10, 100, 5, labels))
+
+
+@pytest.mark.parametrize('target', TARGETS)
+def test_rows_with_one_target_only(target):
+    # Every row has a single non-zero score: no second slot at all, and the
+    # result is the one of class indices.
+    preds_S, preds_W, gt_labels = _inputs(6, 10, 7, 'one-hot')
+    cfg = dict(target=target, beta=0.5, mu=0.1)
+    soft_loss = _check(cfg, preds_S, preds_W, gt_labels)
+    hard_loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels.argmax(1))
+    torch.testing.assert_close(soft_loss, hard_loss, rtol=1e-12, atol=0)
+
+
+def test_empty_second_slot_is_not_a_target():
+    # Row 1 has one non-zero score. Were its empty second slot counted, the
+    # second slot's batch mean, and so row 0's P, would change; were it
+    # removed from the non-target set, so would N(S) and N(Z).
+    preds_S, preds_W, _ = _inputs(2, 10, 8)
+    gt_labels = torch.zeros(2, 10, dtype=torch.float64)
+    gt_labels[0, 3], gt_labels[0, 6] = 0.7, 0.3
+    gt_labels[1, 4] = 1.0
+    _check(dict(target='linear', beta=1.0), preds_S, preds_W, gt_labels)
+    # Row 1's loss alone equals the one of its hard label.
+    alone = USKDLoss(target='none')(preds_S[1:], preds_W[1:],
+                                    gt_labels[1:])
+    hard = USKDLoss(target='none')(preds_S[1:], preds_W[1:],
+                                   torch.tensor([4]))
+    torch.testing.assert_close(alone, hard, rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize('zipf_exponent', [0.5, 2.0])
+@pytest.mark.parametrize('label_smoothing', [0.0, 0.25])
+def test_zipf_exponent_and_label_smoothing(zipf_exponent, label_smoothing):
+    cfg = dict(zipf_exponent=zipf_exponent, label_smoothing=label_smoothing,
+               alpha=0.4, beta=2.0, mu=0.5, loss_weight=1.5)
+    preds_S, preds_W, gt_labels = _inputs(8, 100, 9, 'mixed')
+    loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
+    expected = reference_uskd(preds_S.tolist(), preds_W.tolist(),
+                              gt_labels.tolist(), **cfg) * 1.5
+    assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_target_only_without_weak_logits():
+    preds_S, _, gt_labels = _inputs(8, 100, 10, 'mixed')
+    cfg = dict(non_target='none', alpha=0.6)
+    _check(cfg, preds_S, None, gt_labels)
+    with pytest.raises(ValueError, match=r"preds_W .*\(8, 100\).*got None"):
+        USKDLoss()(preds_S, None, gt_labels)
+
+
+def test_defaults_and_registry():
+    loss_fn = MODELS.build(dict(type='USKDLoss'))
+    assert isinstance(loss_fn, USKDLoss)
+    assert (loss_fn.alpha, loss_fn.beta, loss_fn.mu, loss_fn.target,
+            loss_fn.non_target, loss_fn.rank, loss_fn.rank_space,
+            loss_fn.zipf_exponent, loss_fn.label_smoothing,
+            loss_fn.batch_stats) == (1.0, 0.1, 0.005, 'square', 'zipf',
+                                     'normalized', 'prob', 1.0, 0.1, 'local')
+    _check({}, *_inputs(8, 1000, 11, 'mixed'))
+
+
+def test_float32_matches_reference():
+    preds_S, preds_W, gt_labels = _inputs(6, 100, 12, 'mixed')
+    loss = USKDLoss(beta=1.0)(preds_S.float(), preds_W.float(),
+                              gt_labels.float())
+    expected = reference_uskd(preds_S.float().double().tolist(),
+                              preds_W.float().double().tolist(),
+                              gt_labels.tolist(), beta=1.0)
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_global_batch_stats_without_process_group():
+    inputs = _inputs(8, 100, 13, 'mixed')
+    for target in TARGETS:
+        local = USKDLoss(target=target)(*inputs)
+        shared = USKDLoss(target=target, batch_stats='global')(*inputs)
+        assert torch.equal(local, shared)
+
+
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+def test_gradients_match_finite_differences(labels):
+    preds_S, preds_W, gt_labels = _inputs(3, 7, 14, labels)
+    cfg = dict(target='square', alpha=0.8, beta=0.6, mu=0.3)
+    student = preds_S.clone().requires_grad_()
+    weak = preds_W.clone().requires_grad_()
+    USKDLoss(**cfg)(student, weak, gt_labels).backward()
+
+    label_list = gt_labels.tolist()
+    # P_t and N(Z) are detached: they stay those of the unshifted logits.
+    soft_target, zipf = reference_detached(preds_S.tolist(),
+                                           preds_W.tolist(), label_list,
+                                           **cfg)
+    eps = 1e-6
+    for logits, grad in ((preds_S, student.grad), (preds_W, weak.grad)):
+        numeric = torch.zeros_like(logits)
+        for n in range(3):
+            for i in range(7):
+                values = []
+                for step in (eps, -eps):
+                    shifted = logits.clone()
+                    shifted[n, i] += step
+                    pair = (shifted, preds_W) if logits is preds_S else (
+                        preds_S, shifted)
+                    values.append(
+                        reference_loss(pair[0].tolist(), pair[1].tolist(),
+                                       label_list, soft_target, zipf, **cfg))
+                numeric[n, i] = (values[0] - values[1]) / (2 * eps)
+        assert grad.abs().sum() > 0
+        torch.testing.assert_close(grad, numeric, rtol=1e-5, atol=1e-7)
+
+
+def _finite_loss_and_grads(preds_S, preds_W, gt_labels, **cfg):
+    student = preds_S.detach().clone().requires_grad_()
+    weak = preds_W.detach().clone().requires_grad_()
+    loss = USKDLoss(**cfg)(student, weak, gt_labels)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert torch.isfinite(student.grad).all()
+    assert torch.isfinite(weak.grad).all()
+    return loss
+
+
+@pytest.mark.parametrize('target', TARGETS)
+@pytest.mark.parametrize('rank_space', ['prob', 'official'])
+def test_extreme_logits_stay_finite(target, rank_space):
+    generator = torch.Generator().manual_seed(15)
+    gt_labels = torch.tensor([0, 1, 2, 3])
+    soft = torch.zeros(4, 10)
+    soft[torch.arange(4), gt_labels] = 0.6
+    soft[torch.arange(4), gt_labels + 4] = 0.4
+    cfg = dict(target=target, rank_space=rank_space)
+    confident = torch.randn(4, 10, generator=generator)
+    confident[torch.arange(4), gt_labels] += 1e4
+    for labels in (gt_labels, soft):
+        # Student and weak logits fully confident: Eq. 10 is 0 / 0.
+        first = _finite_loss_and_grads(confident, confident, labels, **cfg)
+        second = _finite_loss_and_grads(confident, confident, labels, **cfg)
+        assert torch.equal(first, second)
+    wrong = torch.randn(4, 10, generator=generator)
+    wrong[:, 9] += 1e4
+    _finite_loss_and_grads(wrong, wrong.flip(0), gt_labels, **cfg)
+    huge = torch.randn(4, 10, generator=generator) * 1e4
+    _finite_loss_and_grads(huge, huge.flip(1), soft, **cfg)
+    _finite_loss_and_grads(huge[:1], huge[1:2], gt_labels[:1], **cfg)
+    _finite_loss_and_grads(huge[:1], huge[1:2], soft[:1], **cfg)
+
+
+def test_half_precision_inputs_are_upcast():
+    preds_S, preds_W, gt_labels = _inputs(6, 100, 16, 'mixed')
+    preds_S, preds_W = preds_S.half(), preds_W.half()
+    student = preds_S.clone().requires_grad_()
+    weak = preds_W.clone().requires_grad_()
+    loss = USKDLoss(beta=1.0)(student, weak, gt_labels.half())
+    loss.backward()
+    assert loss.dtype == torch.float32
+    assert student.grad.dtype == weak.grad.dtype == torch.float16
+    assert torch.isfinite(student.grad).all()
+    assert torch.isfinite(weak.grad).all()
+    expected = reference_uskd(preds_S.double().tolist(),
+                              preds_W.double().tolist(),
+                              gt_labels.half().double().tolist(), beta=1.0)
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+def test_bfloat16_autocast():
+    generator = torch.Generator().manual_seed(17)
+    features = torch.randn(4, 16, generator=generator)
+    head = torch.nn.Linear(16, 10)
+    weak_head = torch.nn.Linear(16, 10)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        preds_S, preds_W = head(features), weak_head(features)
+        assert preds_S.dtype == torch.bfloat16
+        loss = USKDLoss()(preds_S, preds_W, torch.tensor([1, 2, 3, 4]))
+    loss.backward()
+    assert loss.dtype == torch.float32 and torch.isfinite(loss)
+    for module in (head, weak_head):
+        assert torch.isfinite(module.weight.grad).all()
+        assert module.weight.grad.abs().sum() > 0
+
+
+@pytest.mark.parametrize('rank', RANKS)
+@pytest.mark.parametrize('rank_space', ['prob', 'official'])
+def test_ties_are_deterministic(rank, rank_space):
+    # All-equal logits: every class ties in the rank and keeps its index
+    # order, as in the reference.
+    preds = torch.zeros(4, 10, dtype=torch.float64)
+    gt_labels = torch.zeros(4, 10, dtype=torch.float64)
+    gt_labels[:, 2] = 1.0
+    gt_labels[:2, 2], gt_labels[:2, 7] = 0.5, 0.5
+    cfg = dict(rank=rank, rank_space=rank_space, beta=1.0)
+    first = _check(cfg, preds, preds, gt_labels)
+    second = USKDLoss(**cfg)(preds, preds, gt_labels)
+    assert torch.equal(first, second)
+
+
+@pytest.mark.parametrize('option, value, allowed', [
+    ('target', 'squared', "'square', 'linear', 'softmax', 'sqrt', 'max', "
+     "'mean', 'none'"),
+    ('non_target', 'normalized', "'zipf', 'none'"),
+    ('rank', 'norm', "'normalized', 'sum', 'weak', 'final'"),
+    ('rank_space', 'log', "'prob', 'official'"),
+    ('batch_stats', 'all', "'local', 'global'"),
+])
+def test_rejects_bad_options(option, value, allowed):
+    with pytest.raises(ValueError) as error:
+        USKDLoss(**{option: value})
+    assert str(error.value) == (f'USKDLoss: {option} must be one of '
+                                f'{allowed}, got {value!r}')
+    with pytest.raises(ValueError, match='label_smoothing'):
+        USKDLoss(label_smoothing=1.5)
+    with pytest.raises(ValueError, match='zipf_exponent'):
+        USKDLoss(zipf_exponent=-1.0)
+
+
+def test_rejects_bad_inputs():
+    loss_fn = USKDLoss()
+    preds = torch.randn(4, 10)
+    labels = torch.tensor([0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r'preds_W must have the shape of '
+                       r'preds_S \(4, 10\), got \(4, 12\)'):
+        loss_fn(preds, torch.randn(4, 12), labels)
+    with pytest.raises(ValueError, match=r'\(N, C\).*got \(4, 10, 1\)'):
+        loss_fn(preds[..., None], preds[..., None], labels)
+    with pytest.raises(ValueError, match=r'\(N, C\).*got \(0, 10\)'):
+        loss_fn(preds[:0], preds[:0], labels[:0])
+    with pytest.raises(ValueError, match=r'\[0, 10\).*\(4, 10\)'):
+        loss_fn(preds, preds, torch.tensor([0, 1, 2, 10]))
+    with pytest.raises(ValueError, match=r'\(4,\).*\(4, 10\).*got \(4, 9\)'):
+        loss_fn(preds, preds, torch.full((4, 9), 1 / 9))
+    with pytest.raises(ValueError, match=r'\(4, 10\).*summing to 1'):
+        loss_fn(preds, preds, torch.full((4, 10), 0.099))
+    with pytest.raises(ValueError, match=r'float scores'):
+        loss_fn(preds, preds, torch.ones(4, 10, dtype=torch.long))
+
+
+def _distributed_worker(rank, init_file, out_dir, cases):
+    torch.distributed.init_process_group(
+        'gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
+    try:
+        results = {}
+        for name, (cfg, preds_S, preds_W, gt_labels) in cases.items():
+            half = preds_S.shape[0] // 2
+            part = slice(rank * half, (rank + 1) * half)
+            results[name] = USKDLoss(**cfg)(preds_S[part], preds_W[part],
+                                            gt_labels[part])
+        torch.save(results, os.path.join(out_dir, f'rank{rank}.pth'))
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_global_batch_stats_across_two_processes(tmp_path):
+    preds_S, preds_W, gt_labels = _inputs(8, 20, 18, 'mixed')
+    # The second rank's half has no second target at all.
+    gt_labels[4:] = torch.eye(20, dtype=torch.float64)[gt_labels[4:].argmax(1)]
+    cases = {}
+    for target in TARGETS[:-1]:
+        for stats in ('global', 'local'):
+            cases[f'{target}-{stats}'] = (dict(target=target,
+                                               batch_stats=stats),
+                                          preds_S, preds_W, gt_labels)
+    torch.multiprocessing.spawn(
+        _distributed_worker,
+        args=(str(tmp_path / 'init'), str(tmp_path), cases),
+        nprocs=2)
+    parts = [torch.load(tmp_path / f'rank{r}.pth') for r in range(2)]
+    for target in TARGETS[:-1]:
+        # Equal halves: the mean of the two ranks' losses is the loss of the
+        # whole batch exactly when the statistics were the whole batch's.
+        whole = USKDLoss(target=target)(preds_S, preds_W, gt_labels)
+        shared = (parts[0][f'{target}-global'] +
+                  parts[1][f'{target}-global']) / 2
+        local = (parts[0][f'{target}-local'] +
+                 parts[1][f'{target}-local']) / 2
+        torch.testing.assert_close(shared, whole, rtol=1e-12, atol=0)
+        assert not torch.allclose(local, whole, rtol=1e-6, atol=0)
