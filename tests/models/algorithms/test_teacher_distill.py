@@ -1,0 +1,134 @@
+"""TeacherDistill: strict teacher loading, a frozen eval-mode teacher, the
+student's own preprocessing, and config overrides reaching the losses."""
+import copy
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.optim import OptimWrapper
+from mmengine.registry import DefaultScope
+from mmpretrain.structures import DataSample
+
+from mmcls_kd.apis import load_config
+from mmcls_kd.registry import MODELS
+from tests.conftest import KD_CONFIG
+
+
+def _build(model_cfg):
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        return MODELS.build(copy.deepcopy(model_cfg))
+
+
+def _kd_model_cfg(teacher_ckpt, **changes):
+    cfg = Config.fromfile(KD_CONFIG)
+    model = cfg.model
+    model.teacher_ckpt = teacher_ckpt
+    # What the runner hands to the outer model.
+    model.data_preprocessor = cfg.data_preprocessor
+    model.update(changes)
+    return model
+
+
+def _batch(n=8, num_classes=10, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    inputs = [torch.randint(0, 256, (1, 8, 8), generator=g,
+                            dtype=torch.uint8) for _ in range(n)]
+    samples = [DataSample().set_gt_label(int(i))
+               for i in torch.randint(0, num_classes, (n, ), generator=g)]
+    return dict(inputs=inputs, data_samples=samples)
+
+
+def test_teacher_weights_are_loaded(random_teacher_ckpt):
+    model = _build(_kd_model_cfg(random_teacher_ckpt))
+    saved = torch.load(random_teacher_ckpt)['state_dict']
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, saved[key]), key
+
+
+def test_missing_teacher_checkpoint_is_named(tmp_path):
+    path = str(tmp_path / 'no_teacher.pth')
+    with pytest.raises(FileNotFoundError, match='no_teacher.pth'):
+        _build(_kd_model_cfg(path))
+
+
+def test_mismatched_teacher_checkpoint_is_refused(tmp_path,
+                                                  random_teacher_ckpt):
+    state = torch.load(random_teacher_ckpt)['state_dict']
+    state.pop('head.fc.bias')
+    state['head.fc.weight'] = torch.zeros(3, 256)
+    state['extra.weight'] = torch.zeros(1)
+    path = tmp_path / 'wrong.pth'
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(ValueError) as err:
+        _build(_kd_model_cfg(str(path)))
+    message = str(err.value)
+    assert 'wrong.pth' in message
+    assert '1 missing (head.fc.bias)' in message
+    assert '1 unexpected (extra.weight)' in message
+    assert '1 wrong shape (head.fc.weight)' in message
+
+
+def test_random_teacher_is_refused_unless_allowed():
+    with pytest.raises(ValueError, match='random weights'):
+        _build(_kd_model_cfg(None))
+    model = _build(_kd_model_cfg(None, allow_random_teacher=True))
+    assert not any(p.requires_grad for p in model.teacher.parameters())
+
+
+def test_teacher_stays_frozen_through_training(random_teacher_ckpt):
+    model = _build(_kd_model_cfg(random_teacher_ckpt))
+    model.init_weights()
+    teacher_before = copy.deepcopy(model.teacher.state_dict())
+    student_before = copy.deepcopy(model.student.state_dict())
+    optim = OptimWrapper(
+        torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9,
+                        weight_decay=1e-2))
+    for step in range(3):
+        model.train()
+        assert not model.teacher.training
+        assert all(not m.training for m in model.teacher.modules())
+        log = model.train_step(_batch(seed=step), optim)
+        assert log['distill.loss_kd'] > 0
+    for key, value in model.teacher.state_dict().items():
+        assert torch.equal(value, teacher_before[key]), key
+    changed = [k for k, v in model.student.state_dict().items()
+               if not torch.equal(v, student_before[k])]
+    assert any('running_mean' in k for k in changed)
+    assert any(k.endswith('weight') for k in changed)
+
+
+def test_student_keeps_its_preprocessor_and_batch_augments(
+        random_teacher_ckpt):
+    cfg = _kd_model_cfg(random_teacher_ckpt)
+    cfg.architecture.train_cfg = dict(augments=[
+        dict(type='Mixup', alpha=1.0)])
+    model = _build(cfg)
+    preprocessor = model.data_preprocessor
+    assert preprocessor is model.student.data_preprocessor
+    assert torch.allclose(preprocessor.mean.flatten(), torch.tensor([78.1]))
+    assert preprocessor.batch_augments is not None
+    data = preprocessor(_batch(), True)
+    scores = torch.stack([s.gt_score for s in data['data_samples']])
+    assert scores.shape == (8, 10)
+    assert torch.allclose(scores.sum(1), torch.ones(8))
+    assert ((scores > 0) & (scores < 1)).any()
+
+
+def test_cfg_options_reach_the_distillation_loss(random_teacher_ckpt):
+    cfg = load_config(
+        KD_CONFIG, {
+            'model.distiller.distill_losses.loss_kd.tau': 2.5,
+            'model.distiller.distill_losses.loss_kd.loss_weight': 0.3,
+            'model.teacher.head.loss.loss_weight': 0.7,
+            'model.teacher_ckpt': random_teacher_ckpt,
+        })
+    model = _build(cfg.model)
+    loss = model.distiller.distill_losses['loss_kd']
+    assert loss.tau == 2.5 and loss.loss_weight == 0.3
+    assert model.teacher.head.loss_module.loss_weight == 0.7
+
+
+def test_teacher_settings_that_would_unfreeze_it_are_refused(
+        random_teacher_ckpt):
+    with pytest.raises(ValueError, match='teacher_trainable'):
+        _build(_kd_model_cfg(random_teacher_ckpt, teacher_trainable=True))
