@@ -12,6 +12,8 @@ This module is the one place that decides which files are trusted.
   containers are rebuilt, MMEngine's and numpy's bookkeeping classes are
   replaced by inert stand-ins that are never constructed, and any other
   global (e.g. ``os.system``) stops the load with :class:`UnsafeCheckpointError`.
+  URLs are downloaded to torch's hub cache (checked against the hash in the
+  file name when there is one) and then follow the same rule.
   Setting ``MMCLS_KD_TRUST_CHECKPOINTS=1`` is the explicit opt-in to a full
   unpickle of such a file.
 """
@@ -154,6 +156,36 @@ def load_checkpoint_file(path: str, map_location: Any = 'cpu') -> Any:
             'truncated or not a PyTorch checkpoint') from err
 
 
+def download_checkpoint(url: str) -> str:
+    """Download ``url`` once into torch's hub cache and return the path.
+
+    When the file name carries a hash (``name-<sha256 prefix>.pth``, as
+    OpenMMLab's do) the download is checked against it. In a distributed run
+    local rank 0 downloads while the others wait.
+    """
+    from mmengine.dist import barrier, get_dist_info
+    from torch.hub import HASH_REGEX, download_url_to_file, get_dir
+    from urllib.parse import urlparse
+
+    filename = osp.basename(urlparse(url).path)
+    cached = osp.join(get_dir(), 'checkpoints', filename)
+    rank, world_size = get_dist_info()
+    local_rank = int(os.environ.get('LOCAL_RANK', rank))
+    if local_rank == 0 and not osp.isfile(cached):
+        os.makedirs(osp.dirname(cached), exist_ok=True)
+        match = HASH_REGEX.search(filename)
+        try:
+            download_url_to_file(
+                url, cached, hash_prefix=match.group(1) if match else None,
+                progress=False)
+        except Exception as err:
+            raise RuntimeError(
+                f'could not download checkpoint {url}: {err}') from err
+    if world_size > 1:
+        barrier()
+    return cached
+
+
 def patch_mmengine_local_loader() -> None:
     """Route MMEngine's local-file checkpoint loading through the trust
     rule; MMEngine's own loader calls ``torch.load`` with torch's default,
@@ -163,4 +195,11 @@ def patch_mmengine_local_loader() -> None:
     def load_from_local(filename: str, map_location: Any) -> Any:
         return load_checkpoint_file(filename, map_location)
 
+    def load_from_http(filename: str, map_location: Any = None,
+                       **kwargs) -> Any:
+        return load_checkpoint_file(download_checkpoint(filename),
+                                    map_location)
+
     CheckpointLoader.register_scheme(prefixes='', force=True)(load_from_local)
+    CheckpointLoader.register_scheme(
+        prefixes=('http://', 'https://'), force=True)(load_from_http)
