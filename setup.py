@@ -64,7 +64,7 @@ if __name__ == '__main__':
         long_description_content_type='text/markdown',
         license='Apache License 2.0',
         python_requires='>=3.8',
-        packages=find_packages(exclude=('configs', 'tools', 'tests')),
+        packages=find_packages(include=('mmcls_kd', 'mmcls_kd.*')),
         include_package_data=True,
         package_data={'mmcls_kd': ['.mim/configs/**/*', '.mim/model-index.yml']},
         install_requires=read_requirements('runtime.txt'),
