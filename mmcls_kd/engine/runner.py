@@ -6,7 +6,7 @@ import subprocess
 
 import torch
 import torch.distributed as torch_dist
-from mmengine.dist import is_distributed
+from mmengine.dist import is_distributed, master_only
 from mmengine.runner import Runner
 
 from mmcls_kd.compat.checkpoint import trusted_checkpoint
@@ -57,9 +57,31 @@ def init_cpu_dist(launcher: str, timeout_s: int = 1800) -> None:
 
 @RUNNERS.register_module()
 class KDRunner(Runner):
-    """A ``Runner`` whose distributed backend follows the device (NCCL on
-    GPUs, gloo on CPUs) and whose resume loads the run's own checkpoints,
-    which torch >= 2.6's weights-only ``torch.load`` refuses."""
+    """MMEngine's ``Runner`` with what long distillation runs need.
+
+    * The distributed backend follows the device: NCCL on GPUs, gloo on CPUs.
+    * ``resume`` loads the run's own checkpoints, which torch >= 2.6's
+      weights-only ``torch.load`` refuses.
+    * Checkpoints are written to a temporary name and renamed, so a crash
+      while saving never leaves a half-written file for resume to load.
+    * :class:`FiniteLossHook` is always on: a NaN loss stops the run.
+    """
+
+    def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
+        custom_hooks = list(custom_hooks or [])
+        if not any(
+                isinstance(h, dict) and h.get('type') == 'FiniteLossHook'
+                for h in custom_hooks):
+            custom_hooks.append(dict(type='FiniteLossHook'))
+        super().register_hooks(default_hooks, custom_hooks)
+
+    @master_only
+    def save_checkpoint(self, out_dir: str, filename: str, *args,
+                        **kwargs) -> None:
+        partial = f'{filename}.partial'
+        super().save_checkpoint(out_dir, partial, *args, **kwargs)
+        # Atomic on POSIX: readers see the old file or the whole new one.
+        os.replace(osp.join(out_dir, partial), osp.join(out_dir, filename))
 
     def setup_env(self, env_cfg: dict) -> None:
         if (self.distributed and not is_distributed()

@@ -1,3 +1,4 @@
 from .ddp_check import DDPWeightsCheckHook, weights_fingerprint
+from .finite_loss import FiniteLossHook
 
-__all__ = ['DDPWeightsCheckHook', 'weights_fingerprint']
+__all__ = ['DDPWeightsCheckHook', 'FiniteLossHook', 'weights_fingerprint']

@@ -1,0 +1,38 @@
+"""Stop a run at the first non-finite loss."""
+import math
+
+import torch
+from mmengine.hooks import Hook
+
+from mmcls_kd.registry import HOOKS
+
+
+@HOOKS.register_module()
+class FiniteLossHook(Hook):
+    """Raise as soon as a loss term of a training iteration is NaN or inf,
+    naming the iteration and the terms, instead of training on silently.
+
+    ``KDRunner`` adds it to every run; list it in ``custom_hooks`` to use it
+    with another runner.
+    """
+
+    priority = 'VERY_HIGH'
+
+    def after_train_iter(self, runner, batch_idx, data_batch=None,
+                         outputs=None) -> None:
+        if not outputs:
+            return
+        bad = {}
+        for name, value in outputs.items():
+            if 'loss' not in name:
+                continue
+            number = value.item() if isinstance(value,
+                                                torch.Tensor) else value
+            if not math.isfinite(float(number)):
+                bad[name] = number
+        if bad:
+            terms = ', '.join(f'{k}={v}' for k, v in bad.items())
+            raise FloatingPointError(
+                f'non-finite loss at iteration {runner.iter + 1} (epoch '
+                f'{runner.epoch + 1}): {terms}. Lower the learning rate, '
+                'check the inputs, or train in fp32 to find the cause.')

@@ -1,0 +1,52 @@
+"""KDRunner: atomic checkpoints and a stop at the first non-finite loss."""
+import pytest
+
+from mmcls_kd.apis import build_runner, load_config
+from tests.conftest import STUDENT_CONFIG
+
+TINY = {
+    'train_dataloader.dataset.indices': 64,
+    'val_dataloader.dataset.indices': 64,
+    'train_cfg.val_interval': 100,
+}
+
+
+def _runner(tmp_path, **options):
+    cfg = load_config(STUDENT_CONFIG, {**TINY, 'work_dir': str(tmp_path),
+                                       **options})
+    return build_runner(cfg)
+
+
+def test_nan_loss_stops_with_iteration_and_term(tmp_path):
+    runner = _runner(tmp_path, **{'optim_wrapper.optimizer.lr': 1e12,
+                                  'train_cfg.max_epochs': 3})
+    with pytest.raises(FloatingPointError) as err:
+        runner.train()
+    assert 'non-finite loss at iteration 2' in str(err.value)
+    assert 'loss=nan' in str(err.value)
+
+
+def test_crash_while_saving_leaves_previous_checkpoint(tmp_path,
+                                                       monkeypatch):
+    from mmengine.fileio.backends import LocalBackend
+    runner = _runner(tmp_path, **{'train_cfg.max_epochs': 2})
+    real_put = LocalBackend.put
+    calls = []
+
+    def dies_on_second_save(self, obj, filepath):
+        calls.append(str(filepath))
+        if len(calls) == 2:
+            # Half a file on disk, then the process "dies".
+            with open(filepath, 'wb') as out:
+                out.write(obj[:len(obj) // 2])
+            raise KeyboardInterrupt('killed while saving')
+        return real_put(self, obj, filepath)
+
+    monkeypatch.setattr(LocalBackend, 'put', dies_on_second_save)
+    with pytest.raises(KeyboardInterrupt):
+        runner.train()
+    assert (tmp_path / 'epoch_1.pth').exists()
+    assert not (tmp_path / 'epoch_2.pth').exists()
+    assert calls[1].endswith('epoch_2.pth.partial')
+    last = (tmp_path / 'last_checkpoint').read_text()
+    assert last.endswith('epoch_1.pth')
