@@ -10,9 +10,16 @@ HERE = osp.dirname(osp.abspath(__file__))
 
 
 def read_requirements(name: str) -> list:
+    """Requirement lines of requirements/NAME, following ``-r`` includes."""
+    requirements = []
     with open(osp.join(HERE, 'requirements', name)) as f:
-        lines = (line.split('#')[0].strip() for line in f)
-        return [line for line in lines if line]
+        for line in f:
+            line = line.split('#')[0].strip()
+            if line.startswith('-r '):
+                requirements += read_requirements(line[3:].strip())
+            elif line:
+                requirements.append(line)
+    return requirements
 
 
 def add_mim_extension() -> None:
@@ -68,5 +75,8 @@ if __name__ == '__main__':
         include_package_data=True,
         package_data={'mmcls_kd': ['.mim/configs/**/*', '.mim/model-index.yml']},
         install_requires=read_requirements('runtime.txt'),
-        extras_require={'tests': read_requirements('tests.txt')},
+        extras_require={
+            'tests': read_requirements('tests.txt'),
+            'export': read_requirements('export.txt'),
+        },
         zip_safe=False)
