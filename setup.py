@@ -75,8 +75,12 @@ if __name__ == '__main__':
         include_package_data=True,
         package_data={'mmcls_kd': ['.mim/configs/**/*', '.mim/model-index.yml']},
         install_requires=read_requirements('runtime.txt'),
+        # mmcv comes as an extra: `lite` (no compiled ops, classification)
+        # or the full mmcv that tools/install_mmcv_ops.sh builds (`det`).
         extras_require={
+            'lite': read_requirements('lite.txt'),
             'tests': read_requirements('tests.txt'),
             'export': read_requirements('export.txt'),
+            'det': read_requirements('det.txt'),
         },
         zip_safe=False)

@@ -15,11 +15,23 @@ def register_config_package() -> None:
 _applied = False
 
 
+def require_mmcv() -> None:
+    """mmcv is an extra (lite or with ops), so say which when it is absent
+    instead of letting MMPretrain fail on ``import mmcv`` deep inside."""
+    import importlib.util
+    if importlib.util.find_spec('mmcv') is None:
+        raise ImportError(
+            'mmcls_kd needs mmcv 2.1.0: `pip install "mmcls_kd[lite]"` '
+            '(mmcv-lite, enough for classification) or, for detection, '
+            'mmcv with compiled ops built by tools/install_mmcv_ops.sh')
+
+
 def apply_compat() -> None:
     """Apply every fix once; must run before the first ``import mmrazor``."""
     global _applied
     if _applied:
         return
+    require_mmcv()
     patch_mmrazor_quantization()
     patch_mmengine_local_loader()
     register_config_package()
@@ -29,5 +41,5 @@ def apply_compat() -> None:
 __all__ = [
     'apply_compat', 'patch_mmrazor_quantization', 'patch_mmengine_local_loader',
     'load_checkpoint_file', 'trusted_checkpoint', 'UnsafeCheckpointError',
-    'register_config_package'
+    'register_config_package', 'require_mmcv'
 ]
