@@ -1,5 +1,6 @@
-"""Input checks, precision and batch statistics shared by the losses."""
-from typing import Optional, Sequence, Tuple
+"""Input checks, precision, target classes, sort keys and batch statistics
+shared by the losses."""
+from typing import NamedTuple, Optional, Sequence, Tuple
 
 import torch
 import torch.distributed as dist
@@ -78,7 +79,7 @@ def check_labels(owner: str, gt_labels: Tensor, preds_S: Tensor) -> bool:
         scores = gt_labels.detach().float()
         row_sums = scores.sum(1)
         bad_rows = ((row_sums - 1).abs() > SOFT_LABEL_ATOL) \
-            | (scores < 0).any(1) | ~torch.isfinite(row_sums)
+            | (scores.amin(1) < 0) | ~torch.isfinite(row_sums)
         if bool(bad_rows.any()):
             raise ValueError(
                 f'{owner}: soft gt_labels {_shape(gt_labels)} must be '
@@ -137,3 +138,53 @@ def reduce_over_ranks(tensor: Tensor, op: str, across_ranks: bool) -> Tensor:
     reduced = tensor.clone()
     dist.all_reduce(reduced, op=reduce_op)
     return reduced
+
+
+class TargetSlots(NamedTuple):
+    """Up to two target classes per sample, as (N, 2) tensors.
+
+    An empty slot repeats the class of the first slot, so that scattering
+    or gathering at ``index`` touches exactly the real targets, and has
+    ``value`` 0 and ``valid`` False.
+    """
+    index: Tensor
+    value: Tensor
+    valid: Tensor
+
+
+def target_slots(gt_labels: Tensor, soft: bool,
+                 dtype: torch.dtype) -> TargetSlots:
+    """The target classes of validated labels: the class index, or the two
+    largest scores of a row (the first class on ties), the second only when
+    it is not zero."""
+    if not soft:
+        index = gt_labels.long().unsqueeze(1).expand(-1, 2).contiguous()
+        valid = torch.zeros_like(index, dtype=torch.bool)
+        valid[:, 0] = True
+        return TargetSlots(index, valid.to(dtype), valid)
+    scores = gt_labels.detach().to(dtype)
+    # Two argmax passes (first index on ties) are a deterministic top-2.
+    first = scores.argmax(dim=1, keepdim=True)
+    second = scores.scatter(1, first, -1.0).argmax(dim=1, keepdim=True)
+    second_value = scores.gather(1, second)
+    has_second = second_value > 0
+    index = torch.cat([first, torch.where(has_second, second, first)], 1)
+    value = torch.cat([scores.gather(1, first), second_value], 1)
+    valid = torch.cat([torch.ones_like(has_second), has_second], 1)
+    return TargetSlots(index, value * valid, valid)
+
+
+def sortable_keys(values: Tensor, non_negative: bool) -> Tensor:
+    """Integers that order as the float ``values`` do.
+
+    Integer keys sort markedly faster than floats on CPU, where the float
+    comparison has to place NaN. The bit pattern of a non-negative float
+    already orders as a signed integer; flipping all bits but the sign of a
+    negative one reverses its order into place.
+    """
+    bits = values.view(torch.int64 if values.dtype == torch.float64 else
+                       torch.int32)
+    if non_negative:
+        return bits
+    magnitude = torch.iinfo(bits.dtype).max
+    return bits ^ ((bits >> (bits.element_size() * 8 - 1)) & magnitude)

@@ -1,5 +1,5 @@
 """Universal Self-Knowledge Distillation (USKD)."""
-from typing import NamedTuple, Optional
+from typing import Optional
 
 import torch
 import torch.nn as nn
@@ -7,61 +7,15 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ._utils import (check_labels, check_logits, check_option, compute_dtype,
-                     drop_classes, reduce_over_ranks)
+from ._utils import (TargetSlots, check_labels, check_logits, check_option,
+                     compute_dtype, drop_classes, reduce_over_ranks,
+                     sortable_keys, target_slots)
 
 _TARGET_MODES = ('square', 'linear', 'softmax', 'sqrt', 'max', 'mean', 'none')
 _NON_TARGET_MODES = ('zipf', 'none')
 _RANK_MODES = ('normalized', 'sum', 'weak', 'final')
 _RANK_SPACES = ('prob', 'official')
 _BATCH_STATS = ('local', 'global')
-
-
-class _TargetSlots(NamedTuple):
-    """Up to two target classes per sample, as (N, 2) tensors.
-
-    An empty slot repeats the class of the first slot, so that scattering
-    or gathering at ``index`` touches exactly the real targets, and has
-    ``value`` 0 and ``valid`` False.
-    """
-    index: Tensor
-    value: Tensor
-    valid: Tensor
-
-
-def _target_slots(gt_labels: Tensor, soft: bool, dtype: torch.dtype) -> \
-        _TargetSlots:
-    if not soft:
-        index = gt_labels.long().unsqueeze(1).expand(-1, 2).contiguous()
-        valid = torch.zeros_like(index, dtype=torch.bool)
-        valid[:, 0] = True
-        return _TargetSlots(index, valid.to(dtype), valid)
-    scores = gt_labels.detach().to(dtype)
-    # Two argmax passes (first index on ties) are a deterministic top-2.
-    first = scores.argmax(dim=1, keepdim=True)
-    second = scores.scatter(1, first, -1.0).argmax(dim=1, keepdim=True)
-    second_value = scores.gather(1, second)
-    has_second = second_value > 0
-    index = torch.cat([first, torch.where(has_second, second, first)], 1)
-    value = torch.cat([scores.gather(1, first), second_value], 1)
-    valid = torch.cat([torch.ones_like(has_second), has_second], 1)
-    return _TargetSlots(index, value * valid, valid)
-
-
-def _sortable(values: Tensor, non_negative: bool) -> Tensor:
-    """Integers that order as the float ``values`` do.
-
-    Integer keys sort markedly faster than floats on CPU, where the float
-    comparison has to place NaN. The bit pattern of a non-negative float
-    already orders as a signed integer; flipping all bits but the sign of a
-    negative one reverses its order into place.
-    """
-    bits = values.view(torch.int64 if values.dtype == torch.float64 else
-                       torch.int32)
-    if non_negative:
-        return bits
-    magnitude = torch.iinfo(bits.dtype).max
-    return bits ^ ((bits >> (bits.element_size() * 8 - 1)) & magnitude)
 
 
 @MODELS.register_module()
@@ -119,10 +73,11 @@ class USKDLoss(nn.Module):
             'weak' (``W_i``) or 'final' (``S_i``). With two targets ``W_t``
             and ``S_t`` are the sums over both. Eq. 10 is evaluated as
             ``W_i (1 - S_t) + S_i (1 - W_t)``, the same order without the
-            division by zero of a fully confident prediction, with
-            ``1 - x_t`` summed over the non-target probabilities for
-            precision. Ties keep the class order (stable sort). Defaults to
-            'normalized'.
+            division by zero of a fully confident prediction; ``1 - S_t``
+            comes from the log-probabilities, exact also for a nearly
+            certain student, ``1 - W_t`` is plain (the weak classifier,
+            trained on smoothed labels, stays far from certain). Ties keep
+            the class order (stable sort). Defaults to 'normalized'.
         rank_space (str): What stands for ``S`` in the rank: 'prob' (the
             paper's probabilities) or 'official' (the official code's
             log-softmax values, ``S_t`` then being the sum of the targets'
@@ -203,7 +158,7 @@ class USKDLoss(nn.Module):
         soft = check_labels('USKDLoss', gt_labels, preds_S)
         tensors = (preds_S, ) if preds_W is None else (preds_S, preds_W)
         dtype = compute_dtype(*tensors)
-        slots = _target_slots(gt_labels, soft, dtype)
+        slots = target_slots(gt_labels, soft, dtype)
         logits = preds_S.to(dtype)
         log_prob = F.log_softmax(logits, dim=1)
         loss = logits.new_zeros(())
@@ -216,10 +171,10 @@ class USKDLoss(nn.Module):
         if self.non_target == 'zipf':
             log_weak = F.log_softmax(preds_W.to(dtype), dim=1)
             loss = loss + self.mu * self._weak_loss(log_weak, gt_labels, soft)
-            zipf = self._zipf_labels(log_prob.detach(), log_weak.detach(),
-                                     slots)
             log_non_target = F.log_softmax(
                 drop_classes(logits, slots.index), dim=1)
+            zipf = self._zipf_labels(log_prob.detach(), log_weak.detach(),
+                                     log_non_target.detach(), slots)
             # zipf is 0 at the targets, whose log-probability is only a large
             # negative; dividing the row sums by its total is N(Z).
             zipf_total = zipf.sum(1).clamp_min(torch.finfo(dtype).tiny)
@@ -235,8 +190,7 @@ class USKDLoss(nn.Module):
                                   self.batch_stats == 'global')
         return (stats[0] / stats[1].clamp_min(1)).unsqueeze(0)
 
-    @torch.no_grad()
-    def _soft_target(self, prob_t: Tensor, slots: _TargetSlots) -> Tensor:
+    def _soft_target(self, prob_t: Tensor, slots: TargetSlots) -> Tensor:
         """The detached soft target ``P_t`` of each slot, (N, 2)."""
         valid, value = slots.valid, slots.value
         tiny = torch.finfo(prob_t.dtype).tiny
@@ -269,6 +223,12 @@ class USKDLoss(nn.Module):
                                                     valid).clamp_min(tiny)
         return torch.where(valid, soft_target, 0.0)
 
+    @staticmethod
+    def _target_sum(values: Tensor, slots: TargetSlots) -> Tensor:
+        """Sum of ``values`` over the targets of each sample, (N, 1)."""
+        return (values.gather(1, slots.index) * slots.valid).sum(
+            1, keepdim=True)
+
     def _weak_loss(self, log_weak: Tensor, gt_labels: Tensor,
                    soft: bool) -> Tensor:
         """Eq. 9 without ``mu``: cross-entropy of the weak classifier with
@@ -282,38 +242,41 @@ class USKDLoss(nn.Module):
         uniform = log_weak.mean(1)
         return -((1 - smoothing) * labelled + smoothing * uniform).mean()
 
-    @torch.no_grad()
     def _zipf_labels(self, log_prob: Tensor, log_weak: Tensor,
-                     slots: _TargetSlots) -> Tensor:
+                     log_non_target: Tensor, slots: TargetSlots) -> Tensor:
         """``Z``: Zipf's law over the rank of Eq. 10 with the targets set to
         0, not normalised, (N, C)."""
         index = slots.index
-        weak = log_weak.exp() if self.rank != 'final' else None
-        final = log_prob.exp() if self.rank_space == 'prob' else log_prob
-        if self.rank == 'normalized':
-            rest_weak = weak.scatter(1, index, 0.0).sum(1, keepdim=True)
-            if self.rank_space == 'prob':
-                rest_final = final.scatter(1, index, 0.0).sum(1, keepdim=True)
-            else:
-                log_t = (log_prob.gather(1, index) * slots.valid).sum(
-                    1, keepdim=True)
-                rest_final = 1 - log_t
-            rank = weak * rest_final + final * rest_weak
-        elif self.rank == 'sum':
-            rank = weak + final
-        elif self.rank == 'weak':
-            rank = weak
+        if self.rank == 'weak':
+            rank = log_weak.exp()
         else:
-            rank = final
+            final = log_prob.exp() if self.rank_space == 'prob' else log_prob
+            if self.rank == 'final':
+                rank = final
+            elif self.rank == 'sum':
+                rank = log_weak.exp() + final
+            else:
+                weak = log_weak.exp()
+                rest_weak = 1 - self._target_sum(weak, slots)
+                if self.rank_space == 'prob':
+                    # log S_j - log N(S)_j = log(1 - S_t) at any non-target
+                    # j, exact also where 1 - S_t would cancel to 0; the
+                    # most likely j loses the least.
+                    top = log_non_target.argmax(1, keepdim=True)
+                    rest_final = (log_prob.gather(1, top) -
+                                  log_non_target.gather(1, top)).exp()
+                else:
+                    rest_final = 1 - self._target_sum(log_prob, slots)
+                rank = weak.mul_(rest_final).addcmul_(final, rest_weak)
         order = torch.argsort(
-            _sortable(rank, non_negative=self.rank_space == 'prob'),
+            sortable_keys(rank, non_negative=self.rank_space == 'prob'),
             dim=1,
             descending=True,
             stable=True)
         num_classes = rank.shape[1]
         zipf_law = torch.arange(
             1, num_classes + 1, dtype=rank.dtype,
-            device=rank.device).pow_(-1.0)
+            device=rank.device).pow_(-self.zipf_exponent)
         zipf = torch.empty_like(rank).scatter_(1, order,
                                                zipf_law.expand_as(rank))
         return zipf.scatter_(1, index, 0.0)

@@ -49,10 +49,6 @@ def reference_nkd(student, teacher, labels, tau=1.0, gamma=1.5,
     return total / len(student) * loss_weight
 
 
-def _labels_for_reference(gt_labels):
-    return gt_labels.tolist()
-
-
 def _mixed_labels(num_samples, num_classes, generator):
     """Mixup-like scores: two classes mixed, and some one-class rows."""
     first = torch.randint(num_classes, (num_samples, ), generator=generator)
@@ -86,7 +82,7 @@ def test_matches_reference(non_target, num_classes, tau, soft):
                       loss_weight=0.7)
     loss = loss_fn(preds_S, preds_T, gt_labels)
     expected = reference_nkd(preds_S.tolist(), preds_T.tolist(),
-                             _labels_for_reference(gt_labels), tau, 2.5,
+                             gt_labels.tolist(), tau, 2.5,
                              non_target, 0.7)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9, abs=1e-9)

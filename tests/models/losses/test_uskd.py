@@ -154,10 +154,6 @@ def _soft_labels(num_samples, num_classes, generator, kinds):
     return scores
 
 
-def _labels_list(gt_labels):
-    return gt_labels.tolist()
-
-
 def _inputs(num_samples, num_classes, seed, labels='hard', scale=3.0):
     generator = torch.Generator().manual_seed(seed)
     preds_S = torch.randn(num_samples, num_classes, generator=generator,
@@ -180,7 +176,7 @@ def _check(cfg, preds_S, preds_W, gt_labels):
     loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
     weak = None if preds_W is None else preds_W.tolist()
     expected = reference_uskd(preds_S.tolist(), weak,
-                              _labels_list(gt_labels), **cfg)
+                              gt_labels.tolist(), **cfg)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9, abs=1e-9)
     return loss
@@ -215,19 +211,24 @@ def test_rows_with_one_target_only(target):
     torch.testing.assert_close(soft_loss, hard_loss, rtol=1e-12, atol=0)
 
 
-def test_empty_second_slot_is_not_a_target():
-    # Row 1 has one non-zero score. Were its empty second slot counted, the
-    # second slot's batch mean, and so row 0's P, would change; were it
+@pytest.mark.parametrize('target', TARGETS)
+def test_empty_second_slot_is_not_a_target(target):
+    # Rows 1 and 2 have one non-zero score each, one very likely and one
+    # very unlikely. Were their empty second slots counted, the second
+    # slot's batch statistics, and so row 0's P, would change; were they
     # removed from the non-target set, so would N(S) and N(Z).
-    preds_S, preds_W, _ = _inputs(2, 10, 8)
-    gt_labels = torch.zeros(2, 10, dtype=torch.float64)
+    preds_S, preds_W, _ = _inputs(3, 10, 8)
+    gt_labels = torch.zeros(3, 10, dtype=torch.float64)
     gt_labels[0, 3], gt_labels[0, 6] = 0.7, 0.3
     gt_labels[1, 4] = 1.0
-    _check(dict(target='linear', beta=1.0), preds_S, preds_W, gt_labels)
+    gt_labels[2, 5] = 1.0
+    preds_S[1, 4] += 8.0
+    preds_S[2, 5] -= 8.0
+    _check(dict(target=target, beta=1.0), preds_S, preds_W, gt_labels)
     # Row 1's loss alone equals the one of its hard label.
-    alone = USKDLoss(target='none')(preds_S[1:], preds_W[1:],
-                                    gt_labels[1:])
-    hard = USKDLoss(target='none')(preds_S[1:], preds_W[1:],
+    alone = USKDLoss(target=target)(preds_S[1:2], preds_W[1:2],
+                                    gt_labels[1:2])
+    hard = USKDLoss(target=target)(preds_S[1:2], preds_W[1:2],
                                    torch.tensor([4]))
     torch.testing.assert_close(alone, hard, rtol=1e-12, atol=0)
 
@@ -271,6 +272,22 @@ def test_float32_matches_reference():
                               preds_W.float().double().tolist(),
                               gt_labels.tolist(), beta=1.0)
     assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(expected, rel=1e-5)
+
+
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+def test_nearly_certain_student_keeps_the_rank(labels):
+    # 1 - S_t is about 1e-9 here, 0 when taken as 1 - S_t in float32; Eq. 10
+    # still weighs S_i / (1 - S_t) as much as W_i / (1 - W_t).
+    preds_S, preds_W, gt_labels = _inputs(6, 100, 20, labels, scale=1.0)
+    targets = gt_labels if labels == 'hard' else gt_labels.argmax(1)
+    preds_S[torch.arange(6), targets] += 25.0
+    preds_S, preds_W = preds_S.float(), preds_W.float()
+    cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
+    loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
+    expected = reference_uskd(preds_S.double().tolist(),
+                              preds_W.double().tolist(), gt_labels.tolist(),
+                              **cfg)
     assert loss.item() == pytest.approx(expected, rel=1e-5)
 
 
@@ -386,16 +403,38 @@ def test_bfloat16_autocast():
 @pytest.mark.parametrize('rank', RANKS)
 @pytest.mark.parametrize('rank_space', ['prob', 'official'])
 def test_ties_are_deterministic(rank, rank_space):
-    # All-equal logits: every class ties in the rank and keeps its index
-    # order, as in the reference.
-    preds = torch.zeros(4, 10, dtype=torch.float64)
-    gt_labels = torch.zeros(4, 10, dtype=torch.float64)
+    # All-equal logits: every class ties in the rank.
+    preds = torch.zeros(4, 100, dtype=torch.float64)
+    gt_labels = torch.zeros(4, 100, dtype=torch.float64)
     gt_labels[:, 2] = 1.0
     gt_labels[:2, 2], gt_labels[:2, 7] = 0.5, 0.5
     cfg = dict(rank=rank, rank_space=rank_space, beta=1.0)
     first = _check(cfg, preds, preds, gt_labels)
     second = USKDLoss(**cfg)(preds, preds, gt_labels)
     assert torch.equal(first, second)
+
+
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+def test_tied_ranks_keep_the_class_order(labels):
+    # Uniform weak logits and rank 'weak': all classes tie, and the Zipf
+    # values follow the class index, which the student's non-uniform logits
+    # make visible (100 classes: an unstable sort reorders ties there).
+    preds_S, _, gt_labels = _inputs(6, 100, 19, labels)
+    uniform = torch.zeros_like(preds_S)
+    cfg = dict(rank='weak', beta=1.0, mu=0.0)
+    by_index = _check(cfg, preds_S, uniform, gt_labels)
+    # Fully confident student and weak logits make Eq. 10 0 / 0 for every
+    # class; the division-free form ties them all, in the class order too.
+    targets = gt_labels if labels == 'hard' else gt_labels.argmax(1)
+    rows = torch.arange(6)
+    confident_S, confident_W = preds_S.clone(), torch.randn_like(preds_S)
+    confident_S[rows, targets] += 1e4
+    confident_W[rows, targets] += 1e4
+    confident = USKDLoss(beta=1.0, mu=0.0)(confident_S, confident_W,
+                                           gt_labels)
+    reordered = USKDLoss(**cfg)(confident_S, uniform, gt_labels)
+    torch.testing.assert_close(confident, reordered, rtol=1e-12, atol=0)
+    assert torch.isfinite(by_index)
 
 
 @pytest.mark.parametrize('option, value, allowed', [

@@ -1,0 +1,8 @@
+# ResNet-50 on ImageNet trained alone (Table 2 baseline 76.55; the Table 1
+# teacher of ResNet50 -> MobileNet is MMPretrain's released checkpoint):
+# MMPretrain's recipe, in this package's scope.
+_base_ = ['mmpretrain::resnet/resnet50_8xb32_in1k.py']
+
+custom_imports = dict(imports=['mmcls_kd'], allow_failed_imports=False)
+default_scope = 'mmcls_kd'
+runner_type = 'KDRunner'
