@@ -1,0 +1,7 @@
+# RegNetX-1.6GF on ImageNet trained alone (Tables 4, 6 and 9 baseline 76.84):
+# MMPretrain's recipe, in this package's scope.
+_base_ = ['mmpretrain::regnet/regnetx-1.6gf_8xb128_in1k.py']
+
+custom_imports = dict(imports=['mmcls_kd'], allow_failed_imports=False)
+default_scope = 'mmcls_kd'
+runner_type = 'KDRunner'

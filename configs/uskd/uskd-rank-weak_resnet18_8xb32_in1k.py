@@ -1,0 +1,4 @@
+# Table 9, "Weak Logit": the weak logit alone ranks the non-target classes.
+_base_ = ['./uskd_resnet18_8xb32_in1k.py']
+
+model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(rank='weak'))))
