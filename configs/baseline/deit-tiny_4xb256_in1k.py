@@ -5,3 +5,6 @@ _base_ = ['mmpretrain::deit/deit-tiny_4xb256_in1k.py']
 custom_imports = dict(imports=['mmcls_kd'], allow_failed_imports=False)
 default_scope = 'mmcls_kd'
 runner_type = 'KDRunner'
+# MMEngine tags a model inherited from an `mmpretrain::` file with
+# `_scope_='mmpretrain'`; this scope also finds this package's networks.
+model = dict(_scope_='mmcls_kd')

@@ -11,7 +11,9 @@ custom_imports = dict(imports=['mmcls_kd'], allow_failed_imports=False)
 default_scope = 'mmcls_kd'
 runner_type = 'KDRunner'
 
-model = dict(head=dict(num_classes=100))
+# MMEngine tags a model inherited from an `mmpretrain::` file with
+# `_scope_='mmpretrain'`; this scope also finds this package's networks.
+model = dict(_scope_='mmcls_kd', head=dict(num_classes=100))
 
 optim_wrapper = dict(
     optimizer=dict(type='SGD', lr=0.1, momentum=0.9, weight_decay=5e-4))

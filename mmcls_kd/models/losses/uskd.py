@@ -132,21 +132,28 @@ class USKDLoss(nn.Module):
         self.batch_stats = batch_stats
         self.loss_weight = float(loss_weight)
 
-    def forward(self, preds_S: Tensor, preds_W: Optional[Tensor],
-                gt_labels: Tensor) -> Tensor:
+    def forward(self,
+                preds_S: Tensor,
+                preds_W: Optional[Tensor] = None,
+                gt_labels: Optional[Tensor] = None) -> Tensor:
         """Compute the loss.
 
         Args:
             preds_S (Tensor): Student (final classifier) logits, (N, C).
             preds_W (Tensor, optional): Weak classifier logits, (N, C);
-                None only with ``non_target='none'``.
+                None only with ``non_target='none'`` (a config without a
+                weak classifier leaves it out of the loss-forward mapping).
             gt_labels (Tensor): Class indices (N,) or Mixup/CutMix scores
-                (N, C).
+                (N, C). Required; a default only so that ``preds_W`` can
+                have one.
 
         Returns:
             Tensor: A scalar, float32 for half-precision, bfloat16 and
             float32 inputs, float64 when an input is float64.
         """
+        if gt_labels is None:
+            raise ValueError('USKDLoss: gt_labels, class indices (N,) or '
+                             'scores (N, C), is required, got None')
         if preds_W is None:
             check_logits('USKDLoss', preds_S)
             if self.non_target != 'none':
