@@ -1,4 +1,13 @@
 from .ddp_check import DDPWeightsCheckHook, weights_fingerprint
 from .finite_loss import FiniteLossHook
+from .loss_warmup import DistillLossWarmupHook, warmup_losses
+from .rank_mean_loss import RankMeanLossHook
+from .rng_state import (RNGStateHook, capture_rng_state, restore_rng_state,
+                        rng_preserved, training_rng_state)
 
-__all__ = ['DDPWeightsCheckHook', 'FiniteLossHook', 'weights_fingerprint']
+__all__ = [
+    'DDPWeightsCheckHook', 'DistillLossWarmupHook', 'FiniteLossHook',
+    'RankMeanLossHook',
+    'RNGStateHook', 'capture_rng_state', 'restore_rng_state', 'rng_preserved',
+    'training_rng_state', 'warmup_losses', 'weights_fingerprint'
+]

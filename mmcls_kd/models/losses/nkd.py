@@ -1,9 +1,12 @@
 """Normalized Knowledge Distillation (NKD)."""
+from typing import Union
+
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
+from ._common import NORM_TAU, check_num_classes, check_tau, soften, square
 from ._utils import (check_labels, check_logits, check_option, compute_dtype,
                      drop_classes)
 
@@ -27,8 +30,11 @@ class NKDLoss(nn.Module):
     of it. Teacher logits are detached.
 
     Args:
-        tau (float): Temperature of the non-target term. Defaults to 1.0
-            (the paper's ImageNet value).
+        tau (float | str): Temperature of the non-target term. Defaults to
+            1.0 (the paper's ImageNet value). ``'norm'`` gives each sample
+            NormKD's temperature ``t_norm * std(logits)`` (arXiv 2308.00520),
+            separately for teacher and student; the term is then weighted
+            by the teacher's ``T_i^2`` per sample.
         gamma (float): Weight of the non-target term. Defaults to 1.5 (the
             paper's ImageNet value).
         non_target (str): The non-target term (Table 5):
@@ -42,19 +48,22 @@ class NKDLoss(nn.Module):
             - 'none': the target term only.
 
             Defaults to 'normalized'.
+        t_norm (float): NormKD's factor, used with ``tau='norm'`` only.
+            Defaults to 2.0.
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
     """
 
     def __init__(self,
-                 tau: float = 1.0,
+                 tau: Union[float, str] = 1.0,
                  gamma: float = 1.5,
                  non_target: str = 'normalized',
+                 t_norm: float = 2.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         check_option('NKDLoss', 'non_target', non_target, _NON_TARGET_MODES)
-        if not tau > 0:
-            raise ValueError(f'NKDLoss: tau must be positive, got {tau}')
-        self.tau = float(tau)
+        check_tau('NKDLoss', tau, t_norm)
+        self.tau = tau if isinstance(tau, str) else float(tau)
+        self.t_norm = float(t_norm)
         self.gamma = float(gamma)
         self.non_target = non_target
         self.loss_weight = float(loss_weight)
@@ -75,6 +84,8 @@ class NKDLoss(nn.Module):
             float32 inputs, float64 when an input is float64.
         """
         check_logits('NKDLoss', preds_S, preds_T, 'preds_T')
+        if self.tau == NORM_TAU:
+            check_num_classes('NKDLoss', preds_S)
         if check_labels('NKDLoss', gt_labels, preds_S):
             gt_labels = gt_labels.argmax(dim=1)
         index = gt_labels.long().unsqueeze(1)
@@ -87,8 +98,8 @@ class NKDLoss(nn.Module):
         loss = -(teacher_t * log_prob_t).squeeze(1)
 
         if self.non_target != 'none':
-            student_tau = student / self.tau
-            teacher_tau = teacher / self.tau
+            student_tau, _ = soften(student, self.tau, self.t_norm)
+            teacher_tau, temperature = soften(teacher, self.tau, self.t_norm)
             if self.non_target == 'normalized':
                 log_student = F.log_softmax(
                     drop_classes(student_tau, index), dim=1)
@@ -99,5 +110,5 @@ class NKDLoss(nn.Module):
                 soft_teacher = F.softmax(teacher_tau, dim=1).scatter(
                     1, index, 0.0)
             non_target = -(soft_teacher * log_student).sum(1)
-            loss = loss + self.gamma * self.tau**2 * non_target
+            loss = loss + self.gamma * square(temperature) * non_target
         return loss.mean() * self.loss_weight

@@ -240,3 +240,42 @@ def test_rejects_bad_inputs():
         NKDLoss(non_target='norm')
     with pytest.raises(ValueError, match=r'tau'):
         NKDLoss(tau=0.0)
+
+
+def test_normkd_temperatures_golden():
+    """tau='norm': per-sample temperatures t_norm * std(z) for teacher and
+    student, the non-target term weighted by the teacher's T^2 (NormKD)."""
+    import math
+
+    import torch
+
+    from mmcls_kd.models.losses import NKDLoss
+    torch.manual_seed(3)
+    student = torch.randn(4, 6, dtype=torch.float64)
+    teacher = torch.randn(4, 6, dtype=torch.float64) * 3
+    labels = torch.tensor([0, 5, 2, 2])
+    got = NKDLoss(tau='norm', gamma=1.5, t_norm=1.5)(student, teacher, labels)
+
+    def softmax(values):
+        top = max(values)
+        exps = [math.exp(v - top) for v in values]
+        return [e / sum(exps) for e in exps]
+
+    def std(values):
+        mean = sum(values) / len(values)
+        return math.sqrt(sum((v - mean)**2 for v in values) /
+                         (len(values) - 1))
+
+    total = 0.0
+    for n in range(4):
+        s, t, y = student[n].tolist(), teacher[n].tolist(), int(labels[n])
+        loss = -softmax(t)[y] * math.log(softmax(s)[y])
+        t_s, t_t = 1.5 * std(s), 1.5 * std(t)
+        rest = [i for i in range(6) if i != y]
+        p_t = softmax([t[i] / t_t for i in rest])
+        p_s = softmax([s[i] / t_s for i in rest])
+        loss -= 1.5 * t_t**2 * sum(a * math.log(b) for a, b in zip(p_t, p_s))
+        total += loss
+    assert float(got) == pytest.approx(total / 4, rel=1e-10)
+    with pytest.raises(ValueError, match='tau'):
+        NKDLoss(tau='auto')

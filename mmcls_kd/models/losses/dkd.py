@@ -1,0 +1,151 @@
+"""Decoupled Knowledge Distillation (DKD)."""
+import warnings
+from typing import Optional, Union
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.registry import MODELS
+from ._common import (check_num_classes, check_tau, check_teacher, kl_rows,
+                      soften, square, target_index)
+from ._utils import compute_dtype, drop_classes
+
+
+def binary_log_probs(logits: Tensor, index: Tensor) -> Tensor:
+    """``log [p_t, 1 - p_t]`` of each row, (N, 2), for the softmax of
+    ``logits`` and the target ``index`` (N, 1).
+
+    ``log(1 - p_t)`` is the log-sum-exp of the non-target logits minus that
+    of all logits, finite also when ``p_t`` rounds to 1.
+    """
+    log_total = torch.logsumexp(logits, dim=1, keepdim=True)
+    log_target = logits.gather(1, index) - log_total
+    log_rest = torch.logsumexp(
+        drop_classes(logits, index), dim=1, keepdim=True) - log_total
+    return torch.cat([log_target, log_rest], dim=1)
+
+
+@MODELS.register_module()
+class DKDLoss(nn.Module):
+    """DKD loss of "Decoupled Knowledge Distillation" (Zhao et al., CVPR
+    2022, arXiv 2203.08679), Eq. 7, as the official code (megvii-research/
+    mdistiller, ``dkd_loss``) computes it. With ``t`` the target class and
+    ``p`` the softmax at temperature ``tau``::
+
+        TCKD = tau^2 * KL([p_t^T, 1 - p_t^T] || [p_t^S, 1 - p_t^S])
+        NCKD = tau^2 * KL(p^T_{\\t} || p^S_{\\t})
+        L    = warmup_factor * (alpha * TCKD + beta * NCKD)
+
+    where ``p_{\\t}`` is the softmax over the non-target logits only. The
+    loss is the batch mean times ``loss_weight``; the head's cross-entropy
+    is not part of it. Teacher logits are detached.
+
+    MMRazor 1.0.0's ``DKDLoss`` computes the same terms, but:
+
+    - it passes ``size_average=False`` to ``F.kl_div``, which overrides its
+      ``reduction``: with the default ``'batchmean'`` it still returns the
+      batch mean (``F.kl_div`` divides by N after the summing), but with
+      ``'mean'`` or ``'none'`` it returns the batch *sum*, N times this
+      loss at batch size N (a scalar also for ``'none'``);
+    - it takes ``log`` of the binary probabilities, so TCKD is ``inf`` as
+      soon as the student's target probability rounds to 1 while the
+      teacher's does not (here the log-probabilities come from
+      log-sum-exps and stay finite);
+    - it rejects Mixup/CutMix scores, computes in the input precision and
+      has no warm-up.
+
+    The official code warms the loss up linearly, ``min(epoch / 20, 1)``
+    with epochs counted from 1. Here ``warmup_factor`` is that factor; it
+    is not counted inside the loss, but set from the runner's epoch by
+    :class:`DistillLossWarmupHook` (``custom_hooks``), so a resumed run
+    continues the warm-up where it stopped. Without the hook it stays 1.0.
+
+    Values of the official code: CIFAR-100 tau 4, alpha 1, beta 8 (6 for
+    the VGG13 and WRN-40-2 teachers), warm-up 20 epochs, CE weight 1;
+    ImageNet tau 1, alpha 1, beta 0.5 (ResNet-34 -> ResNet-18) or 2
+    (ResNet-50 -> MobileNet), warm-up 1 epoch. Mixup/CutMix scores are
+    reduced to their argmax as the target class.
+
+    With ``tau='norm'`` each sample gets NormKD's temperatures (teacher and
+    student separately, see :class:`NormKDLoss`) and the ``tau^2`` factors
+    become the teacher's per-sample ``T^2``: NormKD applied to DKD, the
+    NormKD code's ``dkd_loss_norm``.
+
+    Args:
+        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
+        alpha (float): Weight of TCKD. Defaults to 1.0.
+        beta (float): Weight of NCKD. Defaults to 8.0 (CIFAR-100).
+        warmup_epochs (int): Length of the linear warm-up in epochs; 0 for
+            none. Needs :class:`DistillLossWarmupHook`. Defaults to 0.
+        t_norm (float): NormKD's ``T_norm`` for ``tau='norm'``. Defaults to
+            2.0.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 tau: Union[float, str] = 1.0,
+                 alpha: float = 1.0,
+                 beta: float = 8.0,
+                 warmup_epochs: int = 0,
+                 t_norm: float = 2.0,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        check_tau('DKDLoss', tau, t_norm)
+        if not (isinstance(warmup_epochs, int) and warmup_epochs >= 0):
+            raise ValueError('DKDLoss: warmup_epochs must be an integer >= '
+                             f'0, got {warmup_epochs!r}')
+        self.tau = tau if isinstance(tau, str) else float(tau)
+        self.alpha = float(alpha)
+        self.beta = float(beta)
+        self.warmup_epochs = warmup_epochs
+        self.t_norm = float(t_norm)
+        self.loss_weight = float(loss_weight)
+        # None until the warm-up hook sets it: read as 1.0.
+        self._warmup_factor: Optional[float] = None
+
+    @property
+    def warmup_factor(self) -> float:
+        """The warm-up factor in [0, 1], set by the warm-up hook; 1.0
+        until then."""
+        return 1.0 if self._warmup_factor is None else self._warmup_factor
+
+    @warmup_factor.setter
+    def warmup_factor(self, value: float) -> None:
+        self._warmup_factor = float(value)
+
+    def forward(self, preds_S: Tensor, preds_T: Tensor,
+                gt_labels: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student logits, (N, C) with C >= 2.
+            preds_T (Tensor): Teacher logits, (N, C); detached here.
+            gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+                (N, C) whose argmax is taken as the target class.
+
+        Returns:
+            Tensor: A scalar, float32 for half-precision, bfloat16 and
+            float32 inputs, float64 when an input is float64.
+        """
+        check_teacher('DKDLoss', preds_S, preds_T)
+        check_num_classes('DKDLoss', preds_S)
+        index = target_index('DKDLoss', gt_labels, preds_S)
+        if self.warmup_epochs and self._warmup_factor is None:
+            warnings.warn(
+                f'DKDLoss: warmup_epochs={self.warmup_epochs} but nothing '
+                'has set warmup_factor: add dict(type="DistillLossWarmupHook")'
+                ' to custom_hooks, or the loss runs without warm-up')
+        dtype = compute_dtype(preds_S, preds_T)
+        student, _ = soften(preds_S.to(dtype), self.tau, self.t_norm)
+        teacher, temperature = soften(preds_T.detach().to(dtype), self.tau,
+                                      self.t_norm)
+
+        tckd = kl_rows(
+            binary_log_probs(student, index), binary_log_probs(teacher, index))
+        nckd = kl_rows(
+            F.log_softmax(drop_classes(student, index), dim=1),
+            F.log_softmax(drop_classes(teacher, index), dim=1))
+        loss = (self.alpha * tckd + self.beta * nckd) * square(temperature)
+        return loss.mean() * (self.warmup_factor * self.loss_weight)

@@ -1,0 +1,68 @@
+"""Hinton's knowledge distillation (KD)."""
+from typing import Union
+
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.registry import MODELS
+from ._common import (NORM_TAU, check_num_classes, check_tau, check_teacher,
+                      kl_rows, soften, square)
+from ._utils import compute_dtype
+
+
+@MODELS.register_module()
+class KDLoss(nn.Module):
+    """The KD loss of "Distilling the Knowledge in a Neural Network" (Hinton
+    et al., arXiv 1503.02531), with the ``tau^2`` factor of its section 2::
+
+        L = tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau))
+
+    summed over the classes and averaged over the batch, times
+    ``loss_weight``. The head's cross-entropy is not part of it. Teacher
+    logits are detached.
+
+    With ``tau='norm'`` each sample gets NormKD's temperature (see
+    :class:`NormKDLoss`): ``T = t_norm * std(z)``, computed separately for
+    the teacher's and the student's logits, and the sample's KL is weighted
+    by the teacher's ``T^2``.
+
+    Args:
+        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
+        t_norm (float): NormKD's ``T_norm``; only used with ``tau='norm'``.
+            Defaults to 2.0 (the official NormKD code's CIFAR-100 value).
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 tau: Union[float, str] = 1.0,
+                 t_norm: float = 2.0,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        check_tau(type(self).__name__, tau, t_norm)
+        self.tau = tau if isinstance(tau, str) else float(tau)
+        self.t_norm = float(t_norm)
+        self.loss_weight = float(loss_weight)
+
+    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student logits, (N, C).
+            preds_T (Tensor): Teacher logits, (N, C); detached here.
+
+        Returns:
+            Tensor: A scalar, float32 for half-precision, bfloat16 and
+            float32 inputs, float64 when an input is float64.
+        """
+        check_teacher(type(self).__name__, preds_S, preds_T)
+        if self.tau == NORM_TAU:
+            # A standard deviation needs two values.
+            check_num_classes(type(self).__name__, preds_S)
+        dtype = compute_dtype(preds_S, preds_T)
+        student, _ = soften(preds_S.to(dtype), self.tau, self.t_norm)
+        teacher, temperature = soften(preds_T.detach().to(dtype), self.tau,
+                                      self.t_norm)
+        kl = kl_rows(
+            F.log_softmax(student, dim=1), F.log_softmax(teacher, dim=1))
+        return (kl * square(temperature)).mean() * self.loss_weight

@@ -1,0 +1,111 @@
+"""Teacher-free KD with a manually designed teacher (Tf-KD_reg)."""
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.registry import MODELS
+from ._common import check_num_classes, kl_rows, target_index
+from ._utils import check_logits, check_option, compute_dtype
+
+_REDUCTIONS = ('batchmean', 'mean')
+
+
+@MODELS.register_module()
+class TfKDRegLoss(nn.Module):
+    """Tf-KD_reg of "Revisiting Knowledge Distillation via Label Smoothing
+    Regularization" (Yuan et al., CVPR 2020, arXiv 1909.11723), section 5:
+    KD from a virtual teacher that puts ``a`` on the true class ``t`` and
+    spreads the rest uniformly over the other ``K - 1`` classes::
+
+        p_d(k) = a if k == t else (1 - a) / (K - 1)
+        L      = alpha * KL(p_d^tau || p^tau)
+
+    (the paper's ``(1 - alpha) H(q, p) + alpha KL(p_d^tau, p^tau)`` without
+    the cross-entropy, which belongs to the head: give the head's loss the
+    weight ``1 - alpha``). The paper does not write out ``p_d^tau``; the
+    official code (yuanli2333/Teacher-free-Knowledge-Distillation,
+    ``loss_kd_regularization``) softens the virtual teacher as
+    ``softmax(p_d / tau)`` (the probabilities used as logits), and so does
+    this loss. ``p^tau = softmax(z / tau)`` is the student's output at the
+    same temperature.
+
+    The official code differs from the equation in two places, both
+    available here: it applies no temperature to the student
+    (``student_temperature=False``), and ``nn.KLDivLoss()`` averages over
+    all N x K elements, i.e. divides the per-sample KL by K as well
+    (``reduction='mean'``), which its undocumented ``multiplier`` then
+    offsets in part. Its CIFAR-100 settings vary per model: ResNet-18 tau
+    20, alpha 0.1, multiplier 100 (also what the Zipf's LS code uses, with
+    tau 20 for ResNet-50 on ImageNet); GoogLeNet tau 40, alpha 0.1,
+    multiplier 50; MobileNetV2 tau 40, alpha 0.95, multiplier 1.
+    ``multiplier`` multiplies the KL in both modes. Neither the equation
+    nor the code has KD's ``tau^2`` factor.
+
+    Mixup/CutMix scores are reduced to their argmax as the true class.
+
+    Args:
+        tau (float): Temperature. Defaults to 20.0.
+        correct_prob (float): ``a``, the virtual teacher's probability of
+            the true class, in (0, 1). Defaults to 0.99.
+        alpha (float): Weight of the KL term. Defaults to 0.1.
+        multiplier (float): Extra factor of the official code. Defaults to
+            1.0.
+        student_temperature (bool): Soften the student with ``tau`` (the
+            paper's equation) or not (the official code). Defaults to True.
+        reduction (str): 'batchmean' (KL summed over the classes, averaged
+            over the batch: the equation) or 'mean' (also divided by K: the
+            official code). Defaults to 'batchmean'.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 tau: float = 20.0,
+                 correct_prob: float = 0.99,
+                 alpha: float = 0.1,
+                 multiplier: float = 1.0,
+                 student_temperature: bool = True,
+                 reduction: str = 'batchmean',
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        check_option('TfKDRegLoss', 'reduction', reduction, _REDUCTIONS)
+        if not tau > 0:
+            raise ValueError(f'TfKDRegLoss: tau must be positive, got {tau}')
+        if not 0 < correct_prob < 1:
+            raise ValueError('TfKDRegLoss: correct_prob must be in (0, 1), '
+                             f'got {correct_prob}')
+        self.tau = float(tau)
+        self.correct_prob = float(correct_prob)
+        self.alpha = float(alpha)
+        self.multiplier = float(multiplier)
+        self.student_temperature = bool(student_temperature)
+        self.reduction = reduction
+        self.loss_weight = float(loss_weight)
+
+    def forward(self, preds_S: Tensor, gt_labels: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student logits, (N, K) with K >= 2.
+            gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+                (N, K) whose argmax is taken as the true class.
+
+        Returns:
+            Tensor: A scalar, float32 for half-precision, bfloat16 and
+            float32 inputs, float64 when an input is float64.
+        """
+        check_logits('TfKDRegLoss', preds_S)
+        check_num_classes('TfKDRegLoss', preds_S)
+        index = target_index('TfKDRegLoss', gt_labels, preds_S)
+        student = preds_S.to(compute_dtype(preds_S))
+        num_classes = student.shape[1]
+
+        rest = (1 - self.correct_prob) / (num_classes - 1)
+        virtual = student.new_full(student.shape, rest).scatter_(
+            1, index, self.correct_prob)
+        log_teacher = F.log_softmax(virtual / self.tau, dim=1)
+        if self.student_temperature:
+            student = student / self.tau
+        kl = kl_rows(F.log_softmax(student, dim=1), log_teacher).mean()
+        if self.reduction == 'mean':
+            kl = kl / num_classes
+        return self.alpha * self.multiplier * kl * self.loss_weight

@@ -1,0 +1,178 @@
+"""Zipf's label smoothing (Zipf's LS)."""
+from typing import Optional
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.models.heads.pixel_logits import PixelLogits
+from mmcls_kd.registry import MODELS
+from ._common import check_num_classes, target_index
+from ._utils import check_logits, check_option, compute_dtype, drop_classes
+
+_TIE_BREAKS = ('logit', 'min')
+
+
+@MODELS.register_module()
+class ZipfLSLoss(nn.Module):
+    """Zipf's LS loss of "Efficient One Pass Self-distillation with Zipf's
+    Label Smoothing" (Liang et al., ECCV 2022, arXiv 2207.12980).
+
+    The student's classifier is applied to every position of its last
+    feature map (:class:`PixelLogits`); each position votes for its top
+    class. All C classes are ranked by their votes, the class at rank ``r``
+    (1-based) gets ``r^-power`` (Zipf's law), the target class is removed
+    and the rest renormalised to the soft non-target label ``Z``. The loss
+    of a sample is the KL divergence between ``Z`` and the student's
+    non-target distribution (softmax over the non-target logits,
+    temperature 1)::
+
+        L_i = sum_{k != t} Z_k (log Z_k - log N(S)_k)
+
+    ``Z`` carries no gradient (votes are an argmax). The head's
+    cross-entropy is not part of the loss.
+
+    Paper and official code (megvii-research/zipfls) agree on the above;
+    they differ on two details, both available here:
+
+    - Ties in the votes: broken by the final logit (the paper), or the
+      official code's ``rankdata(method='min')``: tied classes share the
+      best of their ranks, so all classes without a vote get the same
+      label value (``tie_break='min'``).
+    - Which samples: the paper applies the loss to correctly classified
+      samples (argmax of the final logits is the label); the code has that
+      as an option (``--mask``) whose loss is the mean over those samples
+      (0 when there are none), but its published commands leave it off.
+
+    The official loss weights (``--loss_lambda``) are 0.1 for CIFAR-100 and
+    ImageNet, 1.0 for Tiny-ImageNet and iNaturalist 2021; the exponent is
+    1; CIFAR and Tiny-ImageNet runs upsample the feature map x2
+    (bilinear) before classifying it. Mixup/CutMix scores are reduced to
+    their argmax as the target class.
+
+    Args:
+        power (float): Exponent of Zipf's law. Defaults to 1.0.
+        tie_break (str): 'logit' or 'min', see above. Defaults to 'logit'.
+        correct_only (bool): Average over the correctly classified samples
+            only (True) or over the whole batch. Defaults to True.
+        upsample_factor (float, optional): Upsampling of the feature map
+            before the per-position classifier, when ``forward`` is given
+            the feature map. Defaults to None.
+        loss_weight (float): Multiplies the loss. Defaults to 1.0.
+    """
+
+    def __init__(self,
+                 power: float = 1.0,
+                 tie_break: str = 'logit',
+                 correct_only: bool = True,
+                 upsample_factor: Optional[float] = None,
+                 loss_weight: float = 1.0) -> None:
+        super().__init__()
+        check_option('ZipfLSLoss', 'tie_break', tie_break, _TIE_BREAKS)
+        if not power >= 0:
+            raise ValueError(f'ZipfLSLoss: power must be >= 0, got {power}')
+        self.power = float(power)
+        self.tie_break = tie_break
+        self.correct_only = bool(correct_only)
+        self.pixel_logits = PixelLogits(scale_factor=upsample_factor)
+        self.loss_weight = float(loss_weight)
+
+    def forward(self,
+                preds_S: Tensor,
+                feat: Tensor,
+                gt_labels: Tensor,
+                fc_weight: Optional[Tensor] = None,
+                fc_bias: Optional[Tensor] = None) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student logits, (N, C) with C >= 2.
+            feat (Tensor): Without ``fc_weight``: per-position logits,
+                (N, C, H, W) or (N, H*W, C). With ``fc_weight``: the feature
+                map the head pools, (N, C_feat, H, W), classified at every
+                position with ``fc_weight`` and ``fc_bias``.
+            gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+                (N, C) whose argmax is taken as the target class.
+            fc_weight (Tensor, optional): The head's classifier weight,
+                (C, C_feat).
+            fc_bias (Tensor, optional): The head's classifier bias, (C,).
+
+        Returns:
+            Tensor: A scalar, float32 for half-precision, bfloat16 and
+            float32 inputs, float64 when an input is float64.
+        """
+        check_logits('ZipfLSLoss', preds_S)
+        check_num_classes('ZipfLSLoss', preds_S)
+        index = target_index('ZipfLSLoss', gt_labels, preds_S)
+        logits = preds_S.to(compute_dtype(preds_S))
+        with torch.no_grad():
+            votes = self._votes(feat, fc_weight, fc_bias, preds_S)
+            zipf = self._zipf_labels(votes.to(logits.dtype),
+                                     logits.detach(), index)
+        log_non_target = F.log_softmax(drop_classes(logits, index), dim=1)
+        # The target's Z is 0 and its log-probability finite: xlogy and the
+        # product both give 0 there.
+        kl = (torch.xlogy(zipf, zipf) - zipf * log_non_target).sum(1)
+        if not self.correct_only:
+            return kl.mean() * self.loss_weight
+        correct = (logits.detach().argmax(dim=1, keepdim=True) == index)
+        correct = correct.squeeze(1).to(kl.dtype)
+        return ((kl * correct).sum() / correct.sum().clamp_min(1) *
+                self.loss_weight)
+
+    def _votes(self, feat: Tensor, fc_weight: Optional[Tensor],
+               fc_bias: Optional[Tensor], preds_S: Tensor) -> Tensor:
+        """Per class, the number of positions whose top class it is,
+        (N, C)."""
+        num_samples, num_classes = preds_S.shape
+        if fc_weight is not None:
+            if tuple(fc_weight.shape[:1]) != (num_classes, ):
+                raise ValueError(
+                    f'ZipfLSLoss: fc_weight must have {num_classes} rows for '
+                    f'preds_S {tuple(preds_S.shape)}, got '
+                    f'{tuple(fc_weight.shape)}')
+            dtype = compute_dtype(feat, fc_weight)
+            # Votes from float32 logits also under autocast: half-precision
+            # rounding would create ties and change top classes.
+            with torch.autocast(feat.device.type, enabled=False):
+                feat = self.pixel_logits(
+                    feat.to(dtype), fc_weight.to(dtype),
+                    None if fc_bias is None else fc_bias.to(dtype))
+        if feat.dim() == 4 and feat.shape[:2] == preds_S.shape:
+            top = feat.argmax(dim=1).flatten(1)
+        elif feat.dim() == 3 and (feat.shape[0], feat.shape[2]) == tuple(
+                preds_S.shape):
+            top = feat.argmax(dim=2)
+        else:
+            raise ValueError(
+                'ZipfLSLoss: feat must be per-position logits of the shape '
+                f'({num_samples}, {num_classes}, H, W) or ({num_samples}, '
+                f'H*W, {num_classes}) for preds_S {tuple(preds_S.shape)} (or '
+                'a feature map with fc_weight), got '
+                f'{tuple(feat.shape)}')
+        return preds_S.new_zeros(preds_S.shape, dtype=torch.long).scatter_add_(
+            1, top, torch.ones_like(top))
+
+    def _zipf_labels(self, votes: Tensor, logits: Tensor,
+                     index: Tensor) -> Tensor:
+        """``Z``: Zipf's law over the vote ranks, 0 at the target, each row
+        summing to 1, (N, C)."""
+        num_classes = votes.shape[1]
+        if self.tie_break == 'logit':
+            # Two stable sorts order by votes, then by logit, then by class.
+            by_logit = logits.argsort(dim=1, descending=True, stable=True)
+            by_votes = votes.gather(1, by_logit).argsort(
+                dim=1, descending=True, stable=True)
+            order = by_logit.gather(1, by_votes)
+            positions = torch.arange(
+                1, num_classes + 1, dtype=votes.dtype,
+                device=votes.device).expand_as(votes)
+            rank = torch.empty_like(votes).scatter_(1, order, positions)
+        else:
+            # 1 + the number of classes with more votes.
+            ascending = (-votes).sort(dim=1).values.contiguous()
+            rank = torch.searchsorted(ascending, -votes.contiguous()) + 1
+            rank = rank.to(votes.dtype)
+        zipf = rank.pow(-self.power).scatter(1, index, 0.0)
+        return zipf / zipf.sum(dim=1, keepdim=True)

@@ -1,0 +1,91 @@
+"""KDLoss against a float64 reference written from Hinton et al. (arXiv
+1503.02531): tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau))."""
+import pytest
+import torch
+
+from mmcls_kd.models.losses.baselines import KDLoss
+from mmcls_kd.registry import MODELS
+from tests.models.losses import _reference as ref
+
+
+def reference_kd(student, teacher, tau, loss_weight=1.0):
+    total = 0.0
+    for row_S, row_T in zip(student, teacher):
+        prob_T = ref.softmax([v / tau for v in row_T])
+        log_S = ref.log_softmax([v / tau for v in row_S])
+        total += tau**2 * ref.kl(prob_T, log_S)
+    return total / len(student) * loss_weight
+
+
+@pytest.mark.parametrize('num_classes', [10, 100])
+@pytest.mark.parametrize('tau', [1.0, 4.0])
+def test_matches_reference(num_classes, tau):
+    preds_S = ref.logits(6, num_classes, seed=num_classes)
+    preds_T = ref.logits(6, num_classes, seed=num_classes + 1)
+    loss = KDLoss(tau=tau, loss_weight=0.7)(preds_S, preds_T)
+    expected = reference_kd(preds_S.tolist(), preds_T.tolist(), tau, 0.7)
+    assert loss.dtype == torch.float64
+    assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_float32_and_registry():
+    preds_S = ref.logits(5, 100, seed=3).float()
+    preds_T = ref.logits(5, 100, seed=4).float()
+    loss_fn = MODELS.build(dict(type='KDLoss', tau=4.0))
+    assert isinstance(loss_fn, KDLoss)
+    loss = loss_fn(preds_S, preds_T)
+    assert loss.dtype == torch.float32
+    assert loss.item() == pytest.approx(
+        reference_kd(preds_S.tolist(), preds_T.tolist(), 4.0), rel=1e-5)
+
+
+def test_gradient_reaches_student_only():
+    preds_S = ref.logits(2, 5, seed=5)
+    preds_T = ref.logits(2, 5, seed=6)
+    student = preds_S.clone().requires_grad_()
+    teacher = preds_T.clone().requires_grad_()
+    KDLoss(tau=2.0)(student, teacher).backward()
+    assert teacher.grad is None
+    numeric = ref.numeric_grad(
+        lambda s: reference_kd(s, preds_T.tolist(), 2.0), preds_S)
+    torch.testing.assert_close(student.grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_identical_logits_give_zero():
+    preds = ref.logits(3, 10, seed=7)
+    assert KDLoss(tau=4.0)(preds, preds).item() == pytest.approx(0, abs=1e-12)
+
+
+@pytest.mark.parametrize('tau', [1.0, 'norm'])
+def test_huge_logits_and_bfloat16_stay_finite(tau):
+    huge = ref.logits(4, 10, seed=8).float() * 1e4
+    student = huge.clone().requires_grad_()
+    ref.assert_finite_with_grad(
+        KDLoss(tau=tau)(student, huge.flip(1)), student)
+
+    features, (head_S, head_T) = ref.autocast_heads(10, 2, seed=9)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = KDLoss(tau=tau)(head_S(features), head_T(features))
+    assert loss.dtype == torch.float32
+    ref.assert_finite_with_grad(loss)
+    assert head_S.weight.grad.abs().sum() > 0
+    assert head_T.weight.grad is None
+
+
+def test_rejects_bad_inputs():
+    loss_fn = KDLoss()
+    preds = torch.randn(4, 10)
+    with pytest.raises(ValueError, match=r'student predicts 10 classes and '
+                       r'the teacher 100'):
+        loss_fn(preds, torch.randn(4, 100))
+    with pytest.raises(ValueError, match=r'preds_T must have the shape of '
+                       r'preds_S \(4, 10\), got \(3, 10\)'):
+        loss_fn(preds, torch.randn(3, 10))
+    with pytest.raises(ValueError, match=r'\(N, C\).*got \(4, 10, 1\)'):
+        loss_fn(preds[..., None], preds[..., None])
+    with pytest.raises(ValueError, match='tau must be positive'):
+        KDLoss(tau=0)
+    with pytest.raises(ValueError, match="'norm'"):
+        KDLoss(tau='normal')
+    with pytest.raises(ValueError, match=r'at least 2 classes.*\(4, 1\)'):
+        KDLoss(tau='norm')(preds[:, :1], preds[:, :1])

@@ -1,0 +1,122 @@
+"""WSLDLoss against a float64 reference written from "Rethinking Soft
+Labels for Knowledge Distillation" (arXiv 2102.00650) as its official code
+computes it: weight 1 - exp(-ce_S / ce_T) on the soft cross-entropy."""
+import math
+
+import pytest
+import torch
+
+from mmcls_kd.models.losses.baselines import WSLDLoss
+from mmcls_kd.registry import MODELS
+from tests.models.losses import _reference as ref
+
+
+def wsld_weights(student, teacher, labels):
+    weights = []
+    for row_S, row_T, label in zip(student, teacher, labels):
+        t = ref.target_of(label, len(row_S))
+        ce_S = -ref.log_softmax(row_S)[t]
+        ce_T = -ref.log_softmax(row_T)[t]
+        weights.append(1 - math.exp(-max(ce_S / (ce_T + 1e-7), 0.0)))
+    return weights
+
+
+def reference_wsld(student, teacher, labels, tau, alpha, loss_weight=1.0,
+                   weights=None):
+    """``weights`` fixes the per-sample weights (they carry no gradient)."""
+    if weights is None:
+        weights = wsld_weights(student, teacher, labels)
+    total = 0.0
+    for row_S, row_T, weight in zip(student, teacher, weights):
+        prob_T = ref.softmax([v / tau for v in row_T])
+        log_S = ref.log_softmax([v / tau for v in row_S])
+        soft_ce = -sum(p * lq for p, lq in zip(prob_T, log_S))
+        total += weight * soft_ce
+    return alpha * tau**2 * total / len(student) * loss_weight
+
+
+@pytest.mark.parametrize('num_classes', [10, 100])
+@pytest.mark.parametrize('tau,alpha', [(4.0, 2.25), (2.0, 2.5)])
+@pytest.mark.parametrize('soft', [False, True])
+def test_matches_reference(num_classes, tau, alpha, soft):
+    preds_S = ref.logits(6, num_classes, seed=num_classes)
+    preds_T = ref.logits(6, num_classes, seed=num_classes + 1)
+    gt_labels = ref.labels(6, num_classes, seed=num_classes + 2, soft=soft)
+    loss = WSLDLoss(tau=tau, alpha=alpha, loss_weight=0.5)(preds_S, preds_T,
+                                                           gt_labels)
+    expected = reference_wsld(preds_S.tolist(), preds_T.tolist(),
+                              gt_labels.tolist(), tau, alpha, 0.5)
+    assert loss.dtype == torch.float64
+    assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_defaults_and_registry():
+    loss_fn = MODELS.build(dict(type='WSLDLoss'))
+    assert isinstance(loss_fn, WSLDLoss)
+    assert (loss_fn.tau, loss_fn.alpha, loss_fn.loss_weight) == (1.0, 1.0,
+                                                                 1.0)
+
+
+def test_weight_follows_the_student_teacher_ratio():
+    # The student as good as the teacher on the label: 1 - exp(-1);
+    # a perfect student: 0 (no soft loss at all).
+    preds = ref.logits(3, 10, seed=3)
+    labels = torch.tensor([1, 4, 7])
+    loss = WSLDLoss(tau=2.0)(preds, preds, labels)
+    expected = reference_wsld(preds.tolist(), preds.tolist(), [1, 4, 7], 2.0,
+                              1.0, weights=[1 - math.exp(-1)] * 3)
+    assert loss.item() == pytest.approx(expected, rel=1e-6)
+    perfect = preds.clone()
+    perfect[torch.arange(3), labels] = 1e4
+    assert WSLDLoss()(perfect, preds, labels).item() == 0
+
+
+def test_gradient_reaches_student_only_weights_stopped():
+    preds_S = ref.logits(2, 5, seed=4)
+    preds_T = ref.logits(2, 5, seed=5)
+    labels = [0, 3]
+    student = preds_S.clone().requires_grad_()
+    teacher = preds_T.clone().requires_grad_()
+    WSLDLoss(tau=2.0, alpha=2.5)(student, teacher,
+                                 torch.tensor(labels)).backward()
+    assert teacher.grad is None
+    weights = wsld_weights(preds_S.tolist(), preds_T.tolist(), labels)
+    numeric = ref.numeric_grad(
+        lambda s: reference_wsld(s, preds_T.tolist(), labels, 2.0, 2.5,
+                                 weights=weights), preds_S)
+    torch.testing.assert_close(student.grad, numeric, rtol=1e-5, atol=1e-8)
+
+
+def test_huge_logits_and_bfloat16_stay_finite():
+    gt_labels = torch.tensor([0, 1, 2, 3])
+    huge = ref.logits(4, 10, seed=6).float() * 1e4
+    certain = huge.clone()
+    certain[torch.arange(4), gt_labels] = 3e4
+    for preds_S, preds_T in [(huge, huge.flip(1)), (huge, certain),
+                             (certain, certain)]:
+        student = preds_S.clone().requires_grad_()
+        ref.assert_finite_with_grad(
+            WSLDLoss(tau=4.0)(student, preds_T, gt_labels), student)
+
+    features, (head_S, head_T) = ref.autocast_heads(10, 2, seed=7)
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        loss = WSLDLoss(tau=4.0, alpha=2.25)(head_S(features),
+                                             head_T(features), gt_labels)
+    assert loss.dtype == torch.float32
+    ref.assert_finite_with_grad(loss)
+    assert head_S.weight.grad.abs().sum() > 0
+    assert head_T.weight.grad is None
+
+
+def test_rejects_bad_inputs():
+    loss_fn = WSLDLoss()
+    preds = torch.randn(4, 10)
+    labels = torch.tensor([0, 1, 2, 3])
+    with pytest.raises(ValueError, match=r'student predicts 10 classes and '
+                       r'the teacher 1000'):
+        loss_fn(preds, torch.randn(4, 1000), labels)
+    with pytest.raises(ValueError, match=r'\(4,\).*\(4, 10\).*got \(4, 3\)'):
+        loss_fn(preds, preds, torch.zeros(4, 3))
+    ref.soft_row_error(lambda bad: loss_fn(preds, preds, bad))
+    with pytest.raises(ValueError, match='tau must be positive'):
+        WSLDLoss(tau=0.0)
