@@ -1,3 +1,4 @@
 from .digits import Digits
+from .crd import CRDDataset
 
-__all__ = ['Digits']
+__all__ = ['Digits', 'CRDDataset']

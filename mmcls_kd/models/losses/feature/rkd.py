@@ -1,0 +1,84 @@
+"""The angle-wise loss of Relational Knowledge Distillation (RKD)."""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch import Tensor
+
+from mmcls_kd.registry import MODELS
+from .._utils import compute_dtype
+from ._checks import shape_of
+
+
+def _unit(vectors: Tensor, dim: int) -> Tensor:
+    """Unit vectors along ``dim``; a zero vector stays 0, with zero
+    gradient (``F.normalize`` gives it a gradient of 1 / eps)."""
+    norm = vectors.norm(dim=dim, keepdim=True)
+    return torch.where(norm > 0, vectors / norm.clamp_min(1e-12),
+                       torch.zeros_like(vectors))
+
+
+def _angles(embedding: Tensor) -> Tensor:
+    """``<e_ij, e_kj>`` for all (j, i, k), ``e_ij`` the unit vector from
+    ``x_j`` to ``x_i``; a zero difference has no direction and counts as
+    0."""
+    unit = _unit(embedding.unsqueeze(0) - embedding.unsqueeze(1), dim=2)
+    return torch.bmm(unit, unit.transpose(1, 2))
+
+
+@MODELS.register_module()
+class RKDAngleLoss(nn.Module):
+    """The angle-wise distillation loss of "Relational Knowledge
+    Distillation" (Park et al., CVPR 2019, arXiv 1904.05068).
+
+    With ``psi(x_i, x_j, x_k) = <e_ij, e_kj>``, the cosine of the angle at
+    ``x_j`` (``e_ij = (x_i - x_j) / ||x_i - x_j||``), the loss is the Huber
+    loss (delta 1) between the student's and the teacher's ``psi`` averaged
+    over all N^3 ordered triplets (degenerate ones, with a zero difference,
+    count as 0 on both sides), times ``loss_weight``. Embeddings are
+    flattened per sample.
+
+    The forward value is that of MMRazor's ``AngleWiseRKD`` (and of the
+    paper's code). The difference is the gradient: both normalise with
+    ``F.normalize``, whose gradient at a zero vector is ``1 / eps = 1e12``
+    times the incoming one, so two samples with the same student embedding
+    (e.g. all-zero pooled features after a ReLU) whose teacher embeddings
+    differ blow the student up in one step. Here a zero difference has
+    zero gradient.
+
+    Args:
+        with_l2_norm (bool): L2-normalise each embedding first. Defaults to
+            False (the CRD / DKD benchmark code applies RKD to the raw
+            pooled features).
+        loss_weight (float): Multiplies the loss. Defaults to 50.0 (the
+            paper's angle weight).
+    """
+
+    def __init__(self, with_l2_norm: bool = False,
+                 loss_weight: float = 50.0) -> None:
+        super().__init__()
+        self.with_l2_norm = with_l2_norm
+        self.loss_weight = float(loss_weight)
+
+    def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
+        """Compute the loss.
+
+        Args:
+            preds_S (Tensor): Student embeddings (N, ...).
+            preds_T (Tensor): Teacher embeddings (N, ...); detached here.
+
+        Returns:
+            Tensor: A scalar.
+        """
+        if preds_S.dim() < 2 or preds_S.shape[0] != preds_T.shape[0] \
+                or preds_S.shape[0] < 2:
+            raise ValueError(
+                f'RKDAngleLoss: student and teacher embeddings need one '
+                f'batch of at least 2 samples, got {shape_of(preds_S)} and '
+                f'{shape_of(preds_T)}')
+        dtype = compute_dtype(preds_S, preds_T)
+        student = preds_S.flatten(1).to(dtype)
+        teacher = preds_T.detach().flatten(1).to(dtype)
+        if self.with_l2_norm:
+            student, teacher = _unit(student, 1), _unit(teacher, 1)
+        loss = F.smooth_l1_loss(_angles(student), _angles(teacher))
+        return loss * self.loss_weight
