@@ -31,6 +31,10 @@ import mmrazor.models  # noqa: E402,F401
 from mmpretrain import registry as pretrain  # noqa: E402
 from mmrazor import registry as razor  # noqa: E402
 
+from .compat.mmrazor_torch2 import patch_mmrazor_inplace_false  # noqa: E402
+
+patch_mmrazor_inplace_false()
+
 _SCOPE = 'mmcls_kd'
 
 

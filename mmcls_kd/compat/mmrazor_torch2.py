@@ -49,3 +49,25 @@ def patch_mmrazor_quantization() -> bool:
             module.__file__ = __file__
             sys.modules[name] = module
     return True
+
+
+def patch_mmrazor_inplace_false() -> None:
+    """Make MMRazor's algorithms really turn in-place activations off.
+
+    ``BaseAlgorithm.set_module_inplace_false`` walks ``module._modules`` only
+    while it is an ``OrderedDict``; torch 2 stores submodules in a plain
+    ``dict``, so the walk stops at the top and every ``ReLU(inplace=True)``
+    stays in place. A recorder on such a module's input then records the
+    tensor after the activation overwrote it. Called after MMRazor is
+    imported (see ``mmcls_kd.registry``).
+    """
+    from mmrazor.models.algorithms.base import BaseAlgorithm
+
+    def set_module_inplace_false(self, architecture, varstr: str) -> None:
+        modules = architecture.modules() if hasattr(architecture,
+                                                   'modules') else []
+        for module in modules:
+            if isinstance(getattr(module, 'inplace', None), bool):
+                module.inplace = False
+
+    BaseAlgorithm.set_module_inplace_false = set_module_inplace_false

@@ -43,3 +43,20 @@ def test_patch_is_a_no_op_once_mmrazor_is_imported():
     from mmcls_kd.compat import patch_mmrazor_quantization
     assert 'mmrazor.structures' in sys.modules
     assert patch_mmrazor_quantization() is False
+
+
+def test_algorithms_turn_inplace_activations_off(random_teacher_ckpt):
+    """MMRazor's walk stops at torch 2's plain-dict ``_modules``; ours
+    reaches every ReLU of student and teacher."""
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+
+    from mmcls_kd.registry import MODELS
+    from tests.conftest import KD_CONFIG
+    cfg = Config.fromfile(KD_CONFIG)
+    cfg.model.teacher_ckpt = random_teacher_ckpt
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        model = MODELS.build(cfg.model)
+    flags = [m.inplace for m in model.modules()
+             if isinstance(getattr(m, 'inplace', None), bool)]
+    assert len(flags) > 10 and not any(flags)

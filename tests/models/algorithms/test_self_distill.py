@@ -4,6 +4,7 @@ teacher, and self-distillation builds no teacher."""
 import copy
 import os.path as osp
 
+import numpy as np
 import pytest
 import torch
 from mmengine.config import Config
@@ -15,8 +16,9 @@ from tests.models.algorithms.test_teacher_distill import _batch
 
 USKD = osp.join(QUICK, 'uskd_resnet18-w16_1xb32_digits.py')
 NKD = osp.join(QUICK, 'nkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
-AUGMENTS = dict(augments=[dict(type='Mixup', alpha=1.0),
-                          dict(type='CutMix', alpha=1.0)])
+# Mixup alone: on 8x8 images CutMix's box is often empty, leaving one-hot
+# labels, and this file asserts that the labels really are mixed.
+AUGMENTS = dict(augments=[dict(type='Mixup', alpha=1.0)])
 
 
 def _build(path, teacher_ckpt=None, augments=True):
@@ -44,6 +46,8 @@ def _capture_loss_inputs(loss_module):
 
 
 def _loss_and_grads(model, batch):
+    np.random.seed(0)  # Mixup draws its ratio from numpy
+    torch.manual_seed(0)
     model.train()
     data = model.data_preprocessor(batch, True)
     losses = model(**data, mode='loss')

@@ -58,21 +58,22 @@ class OFDLoss(nn.Module):
 
         L = loss_weight / N * sum_{positions} (S - T')^2 [S > T' or T' > 0]
 
-    with ``T' = max(T, margin)`` and ``N`` the batch size (the paper's code
-    divides the sum by the batch size and 1000 on CIFAR, 10000 on ImageNet,
-    and each earlier stage by a further factor 2: put those factors in
-    ``loss_weight``).
+    with ``T' = max(T, margin)`` and ``N`` the batch size. The paper's CIFAR
+    code divides the sum by the batch size and 1000 and each earlier stage
+    by a further factor 2 (mdistiller's ImageNet config: 1e-4 instead of
+    1e-3): put those factors in ``loss_weight``.
 
     The margin is recomputed at every call from the teacher's BatchNorm
     parameters (recorded with MMRazor's ``Parameter`` recorder), so it
     always belongs to the loaded teacher; it is C numbers, cheap.
 
-    MMRazor's ``OFDLoss`` computes the same partial L2, but its margins need
-    its ``OverhaulFeatureDistillation`` algorithm, which loads the teacher
-    non-strictly and computes the margins before the teacher's weights are
-    loaded, and its teacher connector reads the BatchNorm's output, which
-    in a ResNet block is not the pre-ReLU feature (the residual is added
-    after the BatchNorm).
+    MMRazor's ``OFDLoss`` computes the same partial L2, but its margins are
+    set by its own ``OverhaulFeatureDistillation`` algorithm (non-strict
+    teacher loading, BatchNorm-only teacher eval), not by
+    :class:`~mmcls_kd.models.algorithms.TeacherDistill`, which loads the
+    teacher after the distiller is built; and its teacher connector reads
+    the BatchNorm's output, which in a ResNet block is not the pre-ReLU
+    feature (the residual is added after the BatchNorm).
 
     Args:
         pool_teacher (bool): When the teacher's map is larger than the
