@@ -2,10 +2,12 @@ from .deploy import (RawImageClassifier, export_onnx, export_torchscript,
                      load_student_classifier, run_onnx, student_model_config)
 from .export import (extract_student, read_state_dict, save_student,
                      split_student)
-from .runner_utils import build_runner, check_data_paths, load_config
+from .runner_utils import (build_runner, check_checkpoint_paths,
+                           check_data_paths, load_config)
 
 __all__ = [
-    'build_runner', 'check_data_paths', 'load_config', 'extract_student',
+    'build_runner', 'check_checkpoint_paths', 'check_data_paths',
+    'load_config', 'extract_student',
     'read_state_dict', 'save_student', 'split_student', 'RawImageClassifier',
     'export_onnx', 'export_torchscript', 'load_student_classifier',
     'run_onnx', 'student_model_config'

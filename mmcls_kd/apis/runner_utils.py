@@ -1,6 +1,8 @@
 """What ``tools/train.py`` and ``tools/test.py`` share."""
+import os
 import os.path as osp
-from typing import Iterator, Optional, Tuple
+import re
+from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
@@ -8,6 +10,10 @@ from mmengine.runner import Runner
 from mmcls_kd.registry import RUNNERS
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+# ``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``https://``, ``s3://``
+# ...: MMEngine's checkpoint loader resolves these itself.
+_REMOTE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
+_PRETRAINED = ('Pretrained', 'PretrainedInit')
 
 
 def load_config(path: str, options: Optional[dict] = None) -> Config:
@@ -56,9 +62,59 @@ def check_data_paths(cfg: Config) -> None:
                         f'{where}.ann_file does not exist: {path}')
 
 
+def _local_checkpoints(node: Any, where: str) -> Iterator[Tuple[str, str]]:
+    """``(key path, checkpoint)`` of every ``Pretrained`` ``init_cfg`` and
+    every ``teacher_ckpt`` under ``node``."""
+    if isinstance(node, (list, tuple)):
+        for i, child in enumerate(node):
+            # MMEngine's --cfg-options index lists this way.
+            yield from _local_checkpoints(child, f'{where}.{i}')
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get('type')
+    if (isinstance(kind, str) and kind.split('.')[-1] in _PRETRAINED
+            and isinstance(node.get('checkpoint'), str)):
+        yield f'{where}.checkpoint', node['checkpoint']
+    if isinstance(node.get('teacher_ckpt'), str):
+        yield f'{where}.teacher_ckpt', node['teacher_ckpt']
+    for key, child in node.items():
+        yield from _local_checkpoints(child, f'{where}.{key}')
+
+
+def check_checkpoint_paths(cfg: Config) -> None:
+    """Fail before anything is built when a local checkpoint the model
+    loads is missing: the ``checkpoint`` of every ``Pretrained``
+    ``init_cfg`` (e.g. a detector's backbone) and every ``teacher_ckpt``.
+
+    URLs and ``scheme://`` names (``torchvision://``, ``open-mmlab://``, ...)
+    are left to MMEngine's loader. The error names the key and the path.
+    """
+    for where, path in _local_checkpoints(cfg.get('model'), 'model'):
+        if (not path or _REMOTE.match(path)
+                or osp.isfile(osp.expanduser(path))):
+            continue
+        relative = '' if osp.isabs(path) else \
+            f' (relative to the working directory {os.getcwd()})'
+        raise FileNotFoundError(
+            f'{where} does not exist: {path}{relative} (set it with '
+            f'--cfg-options {where}=PATH)')
+
+
 def build_runner(cfg: Config) -> Runner:
-    """Build the config's runner (``runner_type``, else MMEngine's)."""
+    """Build the config's runner (``runner_type``, else MMEngine's).
+
+    ``runner_type`` is looked up in this package's registry whatever the
+    current default scope: ``RUNNERS.build`` would search the default
+    scope's registry instead, where ``mmcls_kd.KDRunner`` is not found when
+    that scope is e.g. ``mmdet`` (a sibling, not a child, of ``mmcls_kd``).
+    """
     check_data_paths(cfg)
-    if 'runner_type' in cfg:
-        return RUNNERS.build(cfg)
-    return Runner.from_cfg(cfg)
+    check_checkpoint_paths(cfg)
+    runner_type = cfg.get('runner_type', 'Runner')
+    runner_cls = RUNNERS.get(runner_type) if isinstance(
+        runner_type, str) else runner_type
+    if runner_cls is None:
+        raise KeyError(f'runner_type {runner_type!r} is not registered in '
+                       f'the {RUNNERS.scope} scope or its parents')
+    return runner_cls.from_cfg(cfg)

@@ -44,3 +44,25 @@ def test_build_runner_checks_paths_first(tmp_path):
 def test_missing_config_is_named(tmp_path):
     with pytest.raises(FileNotFoundError, match='nope.py'):
         load_config(str(tmp_path / 'nope.py'))
+
+
+def test_runner_type_is_found_whatever_the_current_scope(tmp_path):
+    """E.g. after an MMDetection runner made ``mmdet`` the current scope,
+    or under a config whose scope is ``mmdet`` (configs/downstream)."""
+    from mmengine.registry import DefaultScope
+
+    from mmcls_kd.engine.runner import KDRunner
+    from tests.conftest import STUDENT_CONFIG
+    cfg = load_config(STUDENT_CONFIG, {'work_dir': str(tmp_path)})
+    for runner_type in ('KDRunner', 'mmcls_kd.KDRunner'):
+        cfg.runner_type = runner_type
+        with DefaultScope.overwrite_default_scope('mmpretrain'):
+            assert type(build_runner(cfg)) is KDRunner
+
+
+def test_unknown_runner_type_is_named(tmp_path):
+    from tests.conftest import STUDENT_CONFIG
+    cfg = load_config(STUDENT_CONFIG, {'work_dir': str(tmp_path),
+                                       'runner_type': 'NoSuchRunner'})
+    with pytest.raises(KeyError, match="'NoSuchRunner' is not registered"):
+        build_runner(cfg)
