@@ -2,7 +2,7 @@
 from mmrazor.models.algorithms import SelfDistill
 
 from mmcls_kd.registry import MODELS
-from .utils import student_preprocessor
+from .utils import explain_missing_source, student_preprocessor
 
 
 @MODELS.register_module()
@@ -17,4 +17,8 @@ class SelfDistillation(SelfDistill):
     """
 
     def __init__(self, distiller: dict, **kwargs) -> None:
-        super().__init__(distiller=distiller, **student_preprocessor(kwargs))
+        try:
+            super().__init__(
+                distiller=distiller, **student_preprocessor(kwargs))
+        except AssertionError as err:
+            raise explain_missing_source(self, err) from err

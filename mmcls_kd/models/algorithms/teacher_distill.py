@@ -8,7 +8,8 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from torch import nn
 
 from mmcls_kd.registry import MODELS
-from .utils import student_preprocessor
+from .utils import (check_same_classes, explain_missing_source,
+                    student_preprocessor)
 
 _SHOWN_KEYS = 5
 
@@ -95,13 +96,17 @@ class TeacherDistill(SingleTeacherDistill):
                 'tests only).')
         kwargs = student_preprocessor(kwargs)
         # The parent's loader is non-strict: load here instead.
-        super().__init__(
-            distiller=distiller,
-            teacher=teacher,
-            teacher_ckpt=None,
-            teacher_trainable=False,
-            teacher_norm_eval=True,
-            **kwargs)
+        try:
+            super().__init__(
+                distiller=distiller,
+                teacher=teacher,
+                teacher_ckpt=None,
+                teacher_trainable=False,
+                teacher_norm_eval=True,
+                **kwargs)
+        except AssertionError as err:
+            raise explain_missing_source(self, err) from err
+        check_same_classes(self.student, self.teacher)
         if teacher_ckpt:
             load_teacher_weights(self.teacher, teacher_ckpt)
             # Keep ``init_weights`` from overwriting the loaded weights.

@@ -1,5 +1,6 @@
 """What the distillation algorithms share."""
 import copy
+import difflib
 
 
 def student_preprocessor(kwargs: dict) -> dict:
@@ -26,3 +27,33 @@ def student_preprocessor(kwargs: dict) -> dict:
         architecture.setdefault('data_preprocessor', preprocessor)
         kwargs['architecture'] = architecture
     return kwargs
+
+
+def explain_missing_source(algorithm, err: AssertionError) -> Exception:
+    """Turn MMRazor's "<source> is not in the model." into an error that
+    also lists the module names nearest to the one asked for."""
+    message = str(err)
+    if 'is not in the model' not in message or '"' not in message:
+        return err
+    source = message.split('"')[1]
+    names = []
+    for attr in ('architecture', 'teacher'):
+        model = getattr(algorithm, attr, None)
+        if model is not None:
+            names += [name for name, _ in model.named_modules() if name]
+    nearest = difflib.get_close_matches(source, names, n=5, cutoff=0.5)
+    hint = (f'; nearest module names: {", ".join(nearest)}'
+            if nearest else '')
+    return ValueError(f'recorder source {source!r} is not a module of the '
+                      f'model{hint}')
+
+
+def check_same_classes(student, teacher) -> None:
+    """A teacher predicting other classes than the student cannot teach it
+    through logits; say so at build time, naming both counts."""
+    counts = [getattr(getattr(m, 'head', None), 'num_classes', None)
+              for m in (student, teacher)]
+    if None not in counts and counts[0] != counts[1]:
+        raise ValueError(
+            f'TeacherDistill: the teacher head has num_classes={counts[1]}, '
+            f'the student head num_classes={counts[0]}')

@@ -1,0 +1,119 @@
+"""What the reliability tests share: toy configs, logs and checkpoints."""
+import json
+import os
+import os.path as osp
+import subprocess
+import sys
+from typing import Dict, List
+
+import torch
+
+from tests.conftest import QUICK, REPO, tool_env
+
+NKD_CONFIG = osp.join(QUICK, 'nkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+USKD_CONFIG = osp.join(QUICK, 'uskd_resnet18-w16_1xb32_digits.py')
+
+
+def write_config(path, base: str, body: str = '') -> str:
+    """A config file inheriting ``base`` with ``body`` appended."""
+    with open(path, 'w') as f:
+        f.write(f'_base_ = [{str(base)!r}]\n{body}')
+    return str(path)
+
+
+def scalars(work_dir) -> Dict[int, dict]:
+    """Training rows of every run under ``work_dir`` by iteration; a later
+    run (a resume) overwrites the rows of the iterations it repeats."""
+    rows = {}
+    runs = sorted(d for d in os.listdir(work_dir)
+                  if osp.isdir(osp.join(work_dir, d)))
+    for run in runs:
+        path = osp.join(work_dir, run, 'vis_data', 'scalars.json')
+        if not osp.exists(path):
+            continue
+        with open(path) as f:
+            for line in f:
+                row = json.loads(line)
+                if 'loss' in row:
+                    rows[row['iter']] = row
+    return rows
+
+
+def loss_names(rows: Dict[int, dict]) -> List[str]:
+    return sorted(k for k in next(iter(rows.values())) if 'loss' in k)
+
+
+def load_own_checkpoint(path) -> dict:
+    """A checkpoint the test's own run wrote, loaded in full."""
+    from mmcls_kd.compat import load_checkpoint_file, trusted_checkpoint
+    with trusted_checkpoint(str(path)):
+        return load_checkpoint_file(str(path))
+
+
+def max_weight_diff(state_a: dict, state_b: dict) -> float:
+    """Largest absolute difference over the floating-point entries."""
+    assert state_a.keys() == state_b.keys()
+    return max((state_a[k].double() - state_b[k].double()).abs().max().item()
+               for k in state_a if state_a[k].is_floating_point())
+
+
+def dist_train(config, work_dir, port: int, options=(), nproc: int = 2):
+    """``tools/dist_train.sh`` with ``nproc`` CPU ranks."""
+    env = tool_env()
+    env.pop('MMCLS_KD_TRUST_CHECKPOINTS', None)
+    env['PORT'] = str(port)
+    env['PATH'] = osp.dirname(sys.executable) + os.pathsep + env['PATH']
+    proc = subprocess.run(
+        ['bash', 'tools/dist_train.sh', str(config), str(nproc),
+         '--work-dir', str(work_dir), '--no-validate', '--cfg-options'] +
+        list(options),
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-6000:]
+    return proc
+
+
+def train_in_process(config, work_dir, options: dict):
+    """Train in this process with one thread, as the tools' processes do."""
+    from mmcls_kd.apis import build_runner, load_config
+    cfg = load_config(str(config), {
+        'work_dir': str(work_dir),
+        'experiment_name': osp.basename(str(work_dir)),
+        'val_cfg': None, 'val_dataloader': None, 'val_evaluator': None,
+        **options
+    })
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        build_runner(cfg).train()
+    finally:
+        torch.set_num_threads(threads)
+
+
+# Argument names of loss ``forward`` methods that tests can synthesise.
+LOGIT_ARGS = ('preds_S', 'preds_T', 'preds_W')
+LABEL_ARG = 'gt_labels'
+
+
+def build_loss_or_skip(name: str):
+    """``mmcls_kd.models.losses.<name>`` built with its defaults and the
+    arguments of its ``forward`` that are synthesisable; skips the test
+    with the reason when the loss needs more."""
+    import inspect
+
+    import pytest
+
+    import mmcls_kd.models.losses as losses
+    cls = getattr(losses, name)
+    try:
+        loss = cls()
+    except TypeError as err:
+        pytest.skip(f'{name} cannot be built with its defaults: {err}')
+    params = inspect.signature(loss.forward).parameters
+    known = LOGIT_ARGS + (LABEL_ARG, )
+    unknown = [p.name for p in params.values()
+               if p.name not in known and p.default is inspect.Parameter.empty
+               and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
+    if unknown:
+        pytest.skip(f'{name}.forward needs {unknown}, which this test '
+                    'cannot synthesise')
+    return loss, [p for p in params if p in known]
