@@ -81,8 +81,10 @@ def test_config_builds_and_steps(path):
     batch = dict(
         inputs=[torch.randint(0, 256, (channels, size, size),
                               dtype=torch.uint8) for _ in range(2)],
-        data_samples=[DataSample().set_gt_label(i % num_classes)
-                      for i in range(2)])
+        # sample_idx: what CRDDataset adds and CRD's memory bank reads; the
+        # other methods ignore it.
+        data_samples=[DataSample(metainfo=dict(sample_idx=i)).set_gt_label(
+            i % num_classes) for i in range(2)])
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
     model.train()
     losses = model.train_step(batch, optim)

@@ -1,0 +1,11 @@
+# ShuffleNet-V2 1.0x on ImageNet trained alone (Table 3 baseline: 69.55,
+# 8.63 min per epoch): MMPretrain's recipe (16 x 64 images), in this
+# package's scope.
+_base_ = ['mmpretrain::shufflenet_v2/shufflenet-v2-1x_16xb64_in1k.py']
+
+custom_imports = dict(imports=['mmcls_kd'], allow_failed_imports=False)
+default_scope = 'mmcls_kd'
+runner_type = 'KDRunner'
+# MMEngine tags a model inherited from an `mmpretrain::` file with
+# `_scope_='mmpretrain'`; this scope also finds this package's networks.
+model = dict(_scope_='mmcls_kd')

@@ -1,0 +1,11 @@
+# Swin-Tiny on ImageNet trained alone (Table 4 baseline 81.18): MMPretrain's
+# recipe (16 x 64 images, AdamW, Mixup + CutMix, label smoothing 0.1), in
+# this package's scope.
+_base_ = ['mmpretrain::swin_transformer/swin-tiny_16xb64_in1k.py']
+
+custom_imports = dict(imports=['mmcls_kd'], allow_failed_imports=False)
+default_scope = 'mmcls_kd'
+runner_type = 'KDRunner'
+# MMEngine tags a model inherited from an `mmpretrain::` file with
+# `_scope_='mmpretrain'`; this scope also finds this package's networks.
+model = dict(_scope_='mmcls_kd')

@@ -1,0 +1,31 @@
+# USKD on Swin-Tiny, ImageNet (Table 4: 81.49).
+# alpha 1, beta 0.1, mu 0.005 (section 4.1); the weak classifier reads
+# the third stage's tokens (stages.2, 384 channels),
+# averaged, as the official configs. The stage outputs (tokens, hw_shape);
+# the weak classifier takes the tokens. The student keeps MMPretrain's
+# Mixup + CutMix: their soft labels reach USKDLoss through the head's loss
+# inputs. Recipe: MMPretrain's Swin-Tiny (the baseline's).
+_base_ = ['../baseline/swin-tiny_16xb64_in1k.py']
+
+model = dict(
+    _delete_=True,
+    type='SelfDistillation',
+    architecture={{_base_.model}},
+    distiller=dict(
+        type='mmrazor.ConfigurableDistiller',
+        student_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='head.fc'),
+            middle=dict(type='ModuleOutputs', source='backbone.stages.2'),
+            labels=dict(type='ModuleInputs', source='head.loss_module')),
+        connectors=dict(
+            weak=dict(type='WeakClassifier', in_channels=384,
+                      num_classes=1000, pool='mean_tokens')),
+        distill_losses=dict(
+            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005)),
+        loss_forward_mappings=dict(
+            loss_uskd=dict(
+                preds_S=dict(from_student=True, recorder='logits'),
+                preds_W=dict(
+                    from_student=True, recorder='middle', connector='weak'),
+                gt_labels=dict(
+                    from_student=True, recorder='labels', data_idx=1)))))

@@ -1,0 +1,33 @@
+# Zipf's label smoothing (Liang et al., ECCV 2022, arXiv 2207.12980) on
+# ResNet-50, ImageNet (Table 2 "Zipf's LS", 76.96), no teacher. The student's
+# own
+# classifier (head.fc, recorded as parameters) votes at every position of
+# its last feature map (layer4); loss weight 0.1, no upsampling: the official
+# code's ImageNet values.
+# Correctly classified samples only, as the Zipf's LS paper.
+# Recipe: the baseline's.
+_base_ = ['../baseline/resnet50_8xb32_in1k.py']
+
+model = dict(
+    _delete_=True,
+    type='SelfDistillation',
+    architecture={{_base_.model}},
+    distiller=dict(
+        type='mmrazor.ConfigurableDistiller',
+        student_recorders=dict(
+            logits=dict(type='ModuleOutputs', source='head.fc'),
+            feat=dict(type='ModuleOutputs', source='backbone.layer4'),
+            fc_weight=dict(type='Parameter', source='head.fc.weight'),
+            fc_bias=dict(type='Parameter', source='head.fc.bias'),
+            labels=dict(type='ModuleInputs', source='head.loss_module')),
+        distill_losses=dict(
+            loss_zipf=dict(
+                type='ZipfLSLoss', loss_weight=0.1)),
+        loss_forward_mappings=dict(
+            loss_zipf=dict(
+                preds_S=dict(from_student=True, recorder='logits'),
+                feat=dict(from_student=True, recorder='feat'),
+                fc_weight=dict(from_student=True, recorder='fc_weight'),
+                fc_bias=dict(from_student=True, recorder='fc_bias'),
+                gt_labels=dict(
+                    from_student=True, recorder='labels', data_idx=1)))))
