@@ -67,6 +67,7 @@ def loss_cases(n: int, c: int, device: str) -> Dict[str, Callable[[], None]]:
 
 def step_cases(batch: int, device: str) -> Dict[str, Callable[[], None]]:
     from mmengine.config import Config
+    from mmengine.logging import MMLogger
     from mmengine.optim import OptimWrapper
     from mmengine.registry import DefaultScope
     from mmpretrain.structures import DataSample
@@ -82,7 +83,11 @@ def step_cases(batch: int, device: str) -> Dict[str, Callable[[], None]]:
                                                   'data_preprocessor'))
         with DefaultScope.overwrite_default_scope('mmcls_kd'):
             model = MODELS.build(cfg.model).to(device)
+        logger = MMLogger.get_current_instance()
+        level = logger.level
+        logger.setLevel('WARNING')  # init_weights logs every parameter
         model.init_weights()
+        logger.setLevel(level)
         return model, OptimWrapper(
             torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))
 
