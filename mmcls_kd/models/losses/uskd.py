@@ -1,5 +1,5 @@
 """Universal Self-Knowledge Distillation (USKD)."""
-from typing import Optional
+from typing import Dict, Optional
 
 import torch
 import torch.nn as nn
@@ -188,6 +188,44 @@ class USKDLoss(nn.Module):
             l_non = -((zipf * log_non_target).sum(1) / zipf_total).mean()
             loss = loss + self.beta * l_non
         return loss * self.loss_weight
+
+    @torch.no_grad()
+    def soft_labels(self, preds_S: Tensor, preds_W: Tensor,
+                    gt_labels: Tensor) -> Dict[str, Tensor]:
+        """The customised soft labels this loss trains towards (Fig. 3).
+
+        Computed by the same code as :meth:`forward`, batch statistics
+        included.
+
+        Returns:
+            dict: ``target_index`` (N, 2) class of each target slot,
+            ``target_valid`` (N, 2) whether the slot is a target,
+            ``target_value`` (N, 2) the soft target ``P_t`` of Eq. 6 (or
+            of the chosen smoothing; 0 where not a target), and
+            ``non_target`` (N, C) the normalised Zipf labels ``N(Z)`` of
+            Eq. 12 (0 at the targets).
+        """
+        if gt_labels is None or preds_W is None:
+            raise ValueError('USKDLoss.soft_labels: preds_W and gt_labels '
+                             'are required')
+        check_logits('USKDLoss', preds_S, preds_W, 'preds_W')
+        soft = check_labels('USKDLoss', gt_labels, preds_S)
+        dtype = compute_dtype(preds_S, preds_W)
+        slots = target_slots(gt_labels, soft, dtype)
+        logits = preds_S.to(dtype)
+        log_prob = F.log_softmax(logits, dim=1)
+        prob_t = log_prob.gather(1, slots.index).exp()
+        target_value = (slots.value * slots.valid if self.target == 'none'
+                        else self._soft_target(prob_t, slots))
+        log_weak = F.log_softmax(preds_W.to(dtype), dim=1)
+        log_non_target = F.log_softmax(
+            drop_classes(logits, slots.index), dim=1)
+        zipf = self._zipf_labels(log_prob, log_weak, log_non_target, slots)
+        return dict(
+            target_index=slots.index,
+            target_valid=slots.valid,
+            target_value=target_value,
+            non_target=zipf / zipf.sum(1, keepdim=True))
 
     def _batch_mean(self, values: Tensor, valid: Tensor) -> Tensor:
         """Per-slot mean over the valid samples, (N, 2) -> (1, 2)."""

@@ -518,3 +518,32 @@ def test_global_batch_stats_across_two_processes(tmp_path):
                  parts[1][f'{target}-local']) / 2
         torch.testing.assert_close(shared, whole, rtol=1e-12, atol=0)
         assert not torch.allclose(local, whole, rtol=1e-6, atol=0)
+
+
+def test_soft_labels_are_what_forward_trains_towards():
+    """soft_labels() gives the P_t and N(Z) that forward() uses: the loss
+    rebuilt from them (and the weak term) equals forward()."""
+    import torch.nn.functional as F
+
+    from mmcls_kd.models.losses import USKDLoss
+    torch.manual_seed(1)
+    preds_S = torch.randn(6, 12, dtype=torch.float64)
+    preds_W = torch.randn(6, 12, dtype=torch.float64)
+    labels = torch.tensor([0, 3, 3, 7, 11, 5])
+    loss = USKDLoss(alpha=0.7, beta=0.3, mu=0.0)
+    soft = loss.soft_labels(preds_S, preds_W, labels)
+    assert torch.equal(soft['target_index'][:, 0], labels)
+    assert torch.allclose(soft['non_target'].sum(1),
+                          torch.ones(6, dtype=torch.float64))
+    assert (soft['non_target'].gather(1, labels[:, None]) == 0).all()
+    log_prob = F.log_softmax(preds_S, 1)
+    target = -(soft['target_value'][:, 0] *
+               log_prob.gather(1, labels[:, None])[:, 0]).mean()
+    mask = torch.ones_like(preds_S, dtype=torch.bool)
+    mask[torch.arange(6), labels] = False
+    non_target_logits = preds_S.masked_fill(~mask, float('-inf'))
+    log_non = F.log_softmax(non_target_logits, 1).masked_fill(~mask, 0)
+    l_non = -(soft['non_target'] * log_non).sum(1).mean()
+    expected = 0.7 * target + 0.3 * l_non
+    assert float(loss(preds_S, preds_W, labels)) == pytest.approx(
+        float(expected), rel=1e-10)

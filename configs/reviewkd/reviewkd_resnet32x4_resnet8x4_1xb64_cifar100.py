@@ -1,0 +1,82 @@
+# ReviewKD ("Distilling Knowledge via Knowledge Review",
+# arXiv 2104.09044), ResNet32x4 -> ResNet8x4 on CIFAR-100 (Table 1).
+# CE weight 1 plus ReviewKD: the student's stages and pooled feature, fused
+# deepest first by ABF units, against the teacher's pre-ReLU stages and pooled
+# feature with the hierarchical context loss. Weight 5.0 and a 20-epoch warm-
+# up: the official code's (and mdistiller's) values for this pair.
+# Recipe: CRD/DKD's CIFAR-100 one (../_base_/cifar100_runtime.py,
+# through the student's baseline config).
+_base_ = [
+    '../baseline/resnet8x4_1xb64_cifar100.py',
+    '../_base_/teachers/resnet32x4_cifar100.py',
+]
+
+model = dict(
+    _delete_=True,
+    type='TeacherDistill',
+    architecture=dict(
+        type='ImageClassifier',
+        backbone=dict(type='ResNet8x4'),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=100,
+            in_channels=256,
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+            topk=(1, 5))),
+    teacher={{_base_.teacher}},
+    teacher_ckpt={{_base_.teacher_ckpt}},
+    distiller=dict(
+        type='mmrazor.ConfigurableDistiller',
+        # The student's stage outputs (after their ReLU, as the official code
+        # takes them; ResNet8x4: layer1, layer2, layer3), then the pooled
+        # feature.
+        student_recorders=dict(
+            feats=dict(
+                type='Group',
+                recorders=[
+                    dict(type='ModuleOutputs', source='backbone.layer1'),
+                    dict(type='ModuleOutputs', source='backbone.layer2'),
+                    dict(type='ModuleOutputs', source='backbone.layer3'),
+                    dict(type='ModuleOutputs', source='neck', data_idx=0),
+                ])),
+        # The teacher's pre-ReLU stage outputs, copied before the in-place ReLU
+        # overwrites them (ResNet32x4: five basic blocks per stage; the input
+        # of the last block's ReLU at its second call (record_idx=1, residual
+        # added)), then the pooled feature.
+        teacher_recorders=dict(
+            feats=dict(
+                type='Group',
+                recorders=[
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer1.4.relu',
+                        record_idx=1,
+                        data_idx=0),
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer2.4.relu',
+                        record_idx=1,
+                        data_idx=0),
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer3.4.relu',
+                        record_idx=1,
+                        data_idx=0),
+                    dict(type='ModuleOutputs', source='neck', data_idx=0),
+                ])),
+        connectors=dict(
+            abf=dict(
+                type='ABFConnector',
+                in_channels=[64, 128, 256, 256],
+                out_channels=[64, 128, 256, 256])),
+        distill_losses=dict(
+            loss_hcl=dict(
+                type='HCLLoss', warmup_epochs=20, loss_weight=5.0)),
+        loss_forward_mappings=dict(
+            loss_hcl=dict(
+                preds_S=dict(from_student=True, recorder='feats',
+                             connector='abf'),
+                preds_T=dict(from_student=False, recorder='feats')))))
+
+val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

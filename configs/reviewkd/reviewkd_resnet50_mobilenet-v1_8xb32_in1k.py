@@ -1,0 +1,89 @@
+# ReviewKD ("Distilling Knowledge via Knowledge Review",
+# arXiv 2104.09044), ResNet50 -> MobileNet on ImageNet (Table 1).
+# CE weight 1 plus ReviewKD: the student's stages and pooled feature, fused
+# deepest first by ABF units, against the teacher's pre-ReLU stages and pooled
+# feature with the hierarchical context loss. Weight 8.0, a one-epoch warm-up
+# and fusion width 256: the official ImageNet code for ResNet50 -> MobileNet.
+# Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
+# 0.1, steps 30/60/90), through its baseline config.
+_base_ = [
+    '../baseline/mobilenet-v1_8xb32_in1k.py',
+    '../_base_/teachers/resnet50_in1k.py',
+]
+
+model = dict(
+    _delete_=True,
+    type='TeacherDistill',
+    architecture=dict(
+        type='ImageClassifier',
+        backbone=dict(type='MobileNetV1'),
+        neck=dict(type='GlobalAveragePooling'),
+        head=dict(
+            type='LinearClsHead',
+            num_classes=1000,
+            in_channels=1024,
+            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
+            topk=(1, 5))),
+    teacher={{_base_.teacher}},
+    teacher_ckpt={{_base_.teacher_ckpt}},
+    distiller=dict(
+        type='mmrazor.ConfigurableDistiller',
+        # The student's stage outputs (after their ReLU, as the official code
+        # takes them; MobileNetV1: layer2, layer3, layer4, layer5), then the
+        # pooled feature.
+        student_recorders=dict(
+            feats=dict(
+                type='Group',
+                recorders=[
+                    dict(type='ModuleOutputs', source='backbone.layer2'),
+                    dict(type='ModuleOutputs', source='backbone.layer3'),
+                    dict(type='ModuleOutputs', source='backbone.layer4'),
+                    dict(type='ModuleOutputs', source='backbone.layer5'),
+                    dict(type='ModuleOutputs', source='neck', data_idx=0),
+                ])),
+        # The teacher's pre-ReLU stage outputs, copied before the in-place ReLU
+        # overwrites them (ResNet50: the input of each stage's last bottleneck
+        # ReLU at its third call (record_idx=2, residual added)), then the
+        # pooled feature.
+        teacher_recorders=dict(
+            feats=dict(
+                type='Group',
+                recorders=[
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer1.2.relu',
+                        record_idx=2,
+                        data_idx=0),
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer2.3.relu',
+                        record_idx=2,
+                        data_idx=0),
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer3.5.relu',
+                        record_idx=2,
+                        data_idx=0),
+                    dict(
+                        type='ModuleInputsCopy',
+                        source='backbone.layer4.2.relu',
+                        record_idx=2,
+                        data_idx=0),
+                    dict(type='ModuleOutputs', source='neck', data_idx=0),
+                ])),
+        connectors=dict(
+            abf=dict(
+                type='ABFConnector',
+                in_channels=[128, 256, 512, 1024, 1024],
+                out_channels=[256, 512, 1024, 2048, 2048],
+                mid_channels=256)),
+        distill_losses=dict(
+            loss_hcl=dict(
+                type='HCLLoss', warmup_epochs=1, loss_weight=8.0)),
+        loss_forward_mappings=dict(
+            loss_hcl=dict(
+                preds_S=dict(from_student=True, recorder='feats',
+                             connector='abf'),
+                preds_T=dict(from_student=False, recorder='feats')))))
+
+val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')
