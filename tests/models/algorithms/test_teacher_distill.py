@@ -132,3 +132,12 @@ def test_teacher_settings_that_would_unfreeze_it_are_refused(
         random_teacher_ckpt):
     with pytest.raises(ValueError, match='teacher_trainable'):
         _build(_kd_model_cfg(random_teacher_ckpt, teacher_trainable=True))
+
+
+def test_unreachable_teacher_url_is_named(tmp_path, monkeypatch):
+    from mmcls_kd.models.algorithms import load_teacher_weights
+    monkeypatch.setenv('TORCH_HOME', str(tmp_path))
+    url = 'http://127.0.0.1:9/teacher_20990101-0123abcd.pth'
+    with pytest.raises(RuntimeError, match=url.replace('.', r'\.')):
+        load_teacher_weights(torch.nn.Linear(2, 2), url)
+    assert not list(tmp_path.rglob('*.pth'))
