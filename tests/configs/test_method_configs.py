@@ -1,5 +1,6 @@
 """The ImageNet and CIFAR-100 configs of NKD and USKD start training when
 their data are present (tiny data written in the real formats)."""
+import glob
 import json
 import math
 import os.path as osp
@@ -47,8 +48,7 @@ def resnet34_ckpt(tmp_path_factory):
 def _scalars(work_dir):
     rows = []
     for path in sorted(
-            __import__('glob').glob(osp.join(work_dir, '*', 'vis_data',
-                                             'scalars.json'))):
+            glob.glob(osp.join(work_dir, '*', 'vis_data', 'scalars.json'))):
         with open(path) as f:
             rows += [json.loads(line) for line in f]
     return rows
