@@ -8,6 +8,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 
 from mmcls_kd.registry import RUNNERS
+from .teachers import missing_teacher_hint
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # ``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``https://``, ``s3://``
@@ -98,7 +99,7 @@ def check_checkpoint_paths(cfg: Config) -> None:
             f' (relative to the working directory {os.getcwd()})'
         raise FileNotFoundError(
             f'{where} does not exist: {path}{relative} (set it with '
-            f'--cfg-options {where}=PATH)')
+            f'--cfg-options {where}=PATH{missing_teacher_hint(path)})')
 
 
 def build_runner(cfg: Config) -> Runner:

@@ -23,7 +23,9 @@ def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
     """
     is_url = checkpoint.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(osp.expanduser(checkpoint)):
-        raise FileNotFoundError(f'teacher_ckpt not found: {checkpoint}')
+        from mmcls_kd.apis.teachers import missing_teacher_hint
+        raise FileNotFoundError(f'teacher_ckpt not found: {checkpoint}'
+                                f'{missing_teacher_hint(checkpoint)}')
     try:
         loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
     except FileNotFoundError:

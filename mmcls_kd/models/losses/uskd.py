@@ -14,7 +14,9 @@ from ._utils import (TargetSlots, check_labels, check_logits, check_option,
 _TARGET_MODES = ('square', 'linear', 'softmax', 'sqrt', 'max', 'mean', 'none')
 _NON_TARGET_MODES = ('zipf', 'none')
 _RANK_MODES = ('normalized', 'sum', 'weak', 'final')
-_RANK_SPACES = ('prob', 'official')
+_RANK_SPACES = ('prob', 'log_prob')
+# The name this option had before it said what it is.
+_RANK_SPACE_ALIASES = {'official': 'log_prob'}
 _BATCH_STATS = ('local', 'global')
 
 
@@ -78,11 +80,16 @@ class USKDLoss(nn.Module):
             certain student, ``1 - W_t`` is plain (the weak classifier,
             trained on smoothed labels, stays far from certain). Ties keep
             the class order (stable sort). Defaults to 'normalized'.
-        rank_space (str): What stands for ``S`` in the rank: 'prob' (the
-            paper's probabilities) or 'official' (the official code's
-            log-softmax values, ``S_t`` then being the sum of the targets'
-            log-probabilities; Eq. 10 becomes ``W_i (1 - log S_t) +
-            log S_i (1 - W_t)``). Defaults to 'prob'.
+        rank_space (str): What stands for ``S`` in the rank: 'prob' (Eq.
+            10's probabilities) or 'log_prob' (log-softmax values, ``S_t``
+            then being the sum of the targets' log-probabilities; Eq. 10
+            becomes ``W_i (1 - log S_t) + log S_i (1 - W_t)``). The code of
+            the paper's submission (yzd-v/cls_KD ``master`` at 87a7197,
+            2023-03-24) ranks with probabilities; commit 1c2c0ff ("update
+            for iccv", 2023-07-17) switched to log-probabilities, and both
+            branch heads rank so today. Which of the two produced the
+            paper's USKD numbers no source settles. 'official' is accepted
+            as an old alias of 'log_prob'. Defaults to 'prob'.
         zipf_exponent (float): Exponent of Zipf's law. Defaults to 1.0.
         label_smoothing (float): ``ls`` of ``L_weak``. Defaults to 0.1.
         batch_stats (str): 'local' takes the batch statistics of ``P_t``
@@ -106,6 +113,7 @@ class USKDLoss(nn.Module):
                  batch_stats: str = 'local',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
+        rank_space = _RANK_SPACE_ALIASES.get(rank_space, rank_space)
         for name, value, allowed in (
             ('target', target, _TARGET_MODES),
             ('non_target', non_target, _NON_TARGET_MODES),

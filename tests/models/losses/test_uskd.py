@@ -76,7 +76,7 @@ def reference_detached(student, weak, labels, target='square',
         for n in range(num_samples):
             targets = [c for c, _ in slots[n]]
             W = [math.exp(v) for v in _log_softmax(weak[n])]
-            S = log_S[n] if rank_space == 'official' else [
+            S = log_S[n] if rank_space == 'log_prob' else [
                 math.exp(v) for v in log_S[n]
             ]
             W_t = sum(W[c] for c in targets)
@@ -191,7 +191,7 @@ def test_targets_match_reference(target, num_classes, labels):
 
 
 @pytest.mark.parametrize('rank', RANKS)
-@pytest.mark.parametrize('rank_space', ['prob', 'official'])
+@pytest.mark.parametrize('rank_space', ['prob', 'log_prob'])
 @pytest.mark.parametrize('labels', ['hard', 'mixed'])
 def test_ranks_match_reference(rank, rank_space, labels):
     # beta alone makes the rank's effect visible, not drowned by the rest.
@@ -343,7 +343,7 @@ def _finite_loss_and_grads(preds_S, preds_W, gt_labels, **cfg):
 
 
 @pytest.mark.parametrize('target', TARGETS)
-@pytest.mark.parametrize('rank_space', ['prob', 'official'])
+@pytest.mark.parametrize('rank_space', ['prob', 'log_prob'])
 def test_extreme_logits_stay_finite(target, rank_space):
     generator = torch.Generator().manual_seed(15)
     gt_labels = torch.tensor([0, 1, 2, 3])
@@ -401,7 +401,7 @@ def test_bfloat16_autocast():
 
 
 @pytest.mark.parametrize('rank', RANKS)
-@pytest.mark.parametrize('rank_space', ['prob', 'official'])
+@pytest.mark.parametrize('rank_space', ['prob', 'log_prob'])
 def test_ties_are_deterministic(rank, rank_space):
     # All-equal logits: every class ties in the rank.
     preds = torch.zeros(4, 100, dtype=torch.float64)
@@ -442,7 +442,7 @@ def test_tied_ranks_keep_the_class_order(labels):
      "'mean', 'none'"),
     ('non_target', 'normalized', "'zipf', 'none'"),
     ('rank', 'norm', "'normalized', 'sum', 'weak', 'final'"),
-    ('rank_space', 'log', "'prob', 'official'"),
+    ('rank_space', 'log', "'prob', 'log_prob'"),
     ('batch_stats', 'all', "'local', 'global'"),
 ])
 def test_rejects_bad_options(option, value, allowed):
@@ -547,3 +547,17 @@ def test_soft_labels_are_what_forward_trains_towards():
     expected = 0.7 * target + 0.3 * l_non
     assert float(loss(preds_S, preds_W, labels)) == pytest.approx(
         float(expected), rel=1e-10)
+
+
+def test_official_is_an_alias_of_log_prob():
+    # 'official' was this option's old name; it must keep selecting the
+    # log-probability rank, which orders classes differently from 'prob'.
+    preds_S, preds_W, gt_labels = _inputs(10, 100, 5, 'hard')
+    cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
+    alias = USKDLoss(rank_space='official', **cfg)
+    assert alias.rank_space == 'log_prob'
+    log_prob = USKDLoss(rank_space='log_prob', **cfg)(preds_S, preds_W,
+                                                       gt_labels)
+    prob = USKDLoss(rank_space='prob', **cfg)(preds_S, preds_W, gt_labels)
+    assert torch.equal(alias(preds_S, preds_W, gt_labels), log_prob)
+    assert not torch.allclose(log_prob, prob)

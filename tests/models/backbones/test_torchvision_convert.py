@@ -1,0 +1,54 @@
+"""torchvision ResNet checkpoints -> MMPretrain ResNet classifiers: the
+converted model computes torchvision's logits."""
+import pytest
+import torch
+import torchvision
+from mmengine.registry import DefaultScope
+from torch import nn
+
+from mmcls_kd.models.backbones.torchvision_convert import (classifier_config,
+                                                           convert)
+from mmcls_kd.registry import MODELS
+
+
+def _random_torchvision(depth: int, num_classes: int) -> nn.Module:
+    torch.manual_seed(depth)
+    model = getattr(torchvision.models, f'resnet{depth}')(
+        weights=None, num_classes=num_classes)
+    # Non-trivial BatchNorm statistics and affine terms, so that a tensor
+    # put in the wrong place changes the logits.
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, nn.BatchNorm2d):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.2, 0.2)
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+    return model.eval()
+
+
+@pytest.mark.parametrize('depth', [18, 34, 50])
+def test_converted_resnet_gives_torchvision_logits(depth):
+    source = _random_torchvision(depth, num_classes=10)
+    converted = convert(source.state_dict(), depth)
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        model = MODELS.build(classifier_config(depth, num_classes=10))
+    model.load_state_dict(converted, strict=True)
+    model.eval()
+    images = torch.randn(2, 3, 64, 64)
+    with torch.no_grad():
+        expected = source(images)
+        logits = model(images, mode='tensor')
+    assert torch.equal(logits, expected)
+
+
+def test_wrong_depth_names_the_keys():
+    state = _random_torchvision(18, num_classes=10).state_dict()
+    with pytest.raises(ValueError, match='not a torchvision ResNet-34') as err:
+        convert(state, 34)
+    assert 'missing' in str(err.value) and 'backbone.layer' in str(err.value)
+
+
+def test_unknown_depth():
+    with pytest.raises(ValueError, match='supported'):
+        classifier_config(26)
