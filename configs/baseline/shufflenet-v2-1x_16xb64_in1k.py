@@ -9,3 +9,10 @@ runner_type = 'KDRunner'
 # MMEngine tags a model inherited from an `mmpretrain::` file with
 # `_scope_='mmpretrain'`; this scope also finds this package's networks.
 model = dict(_scope_='mmcls_kd')
+
+# Keep the best epoch (what the CIFAR-100 literature reports; paper_table.py
+# reads best and last from the logs) and the two latest checkpoints for
+# resume, instead of one checkpoint per epoch.
+default_hooks = dict(
+    checkpoint=dict(
+        max_keep_ckpts=2, save_best='accuracy/top1', rule='greater'))

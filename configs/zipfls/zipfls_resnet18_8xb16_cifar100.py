@@ -5,7 +5,13 @@
 # its last feature map (layer4); loss weight 0.1 and the x2 bilinear upsampling
 # of the feature map: the
 # official code's CIFAR-100 values.
-# Correctly classified samples only, as the Zipf's LS paper.
+# As the official training commands ran (megvii-research/zipfls,
+# pytorch_zipfls/README.md): classes tied in votes share the best of their
+# ranks (scipy rankdata method='min'; tie_break='min'), and every sample of
+# the batch takes the loss (--mask is off by default and not passed;
+# correct_only=False). The paper's forms (ties broken by the final logit,
+# correctly classified samples only) stay options: tie_break='logit',
+# correct_only=True.
 # Recipe: the baseline's.
 _base_ = ['../baseline/resnet18_8xb16_cifar100.py']
 
@@ -23,7 +29,8 @@ model = dict(
             labels=dict(type='ModuleInputs', source='head.loss_module')),
         distill_losses=dict(
             loss_zipf=dict(
-                type='ZipfLSLoss', upsample_factor=2.0, loss_weight=0.1)),
+                type='ZipfLSLoss', upsample_factor=2.0, tie_break='min',
+                correct_only=False, loss_weight=0.1)),
         loss_forward_mappings=dict(
             loss_zipf=dict(
                 preds_S=dict(from_student=True, recorder='logits'),

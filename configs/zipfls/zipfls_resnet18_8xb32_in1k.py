@@ -4,7 +4,13 @@
 # classifier (head.fc, recorded as parameters) votes at every position of
 # its last feature map (layer4); loss weight 0.1, no upsampling: the official
 # code's ImageNet values.
-# Correctly classified samples only, as the Zipf's LS paper.
+# As the official training commands ran (megvii-research/zipfls,
+# pytorch_zipfls/README.md): classes tied in votes share the best of their
+# ranks (scipy rankdata method='min'; tie_break='min'), and every sample of
+# the batch takes the loss (--mask is off by default and not passed;
+# correct_only=False). The paper's forms (ties broken by the final logit,
+# correctly classified samples only) stay options: tie_break='logit',
+# correct_only=True.
 # Recipe: the baseline's.
 _base_ = ['../baseline/resnet18_8xb32_in1k.py']
 
@@ -22,7 +28,8 @@ model = dict(
             labels=dict(type='ModuleInputs', source='head.loss_module')),
         distill_losses=dict(
             loss_zipf=dict(
-                type='ZipfLSLoss', loss_weight=0.1)),
+                type='ZipfLSLoss', tie_break='min', correct_only=False,
+                loss_weight=0.1)),
         loss_forward_mappings=dict(
             loss_zipf=dict(
                 preds_S=dict(from_student=True, recorder='logits'),

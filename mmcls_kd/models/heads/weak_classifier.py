@@ -32,6 +32,13 @@ class WeakClassifier(BaseConnector):
             ``'mean_tokens'`` averages (N, L, C) tokens (Swin).
             A recorded tuple (e.g. a Swin stage's ``(x, hw_shape)``) is
             reduced to its first tensor.
+        token_norm (bool): apply a LayerNorm over the channels of the
+            tokens before pooling them (``'cls_token'``/``'mean_tokens'``
+            only). USKD's official Swin-T config takes the third stage as a
+            backbone output (``out_indices=(0, 1, 2, 3)``), which passes it
+            through the stage's own LayerNorm (``norm2``) before the weak
+            classifier pools it; that norm serves the weak classifier alone,
+            so it belongs here, outside the student. Defaults to False.
         init_cfg (dict, optional): initialisation config.
     """
 
@@ -41,13 +48,19 @@ class WeakClassifier(BaseConnector):
                  in_channels: int,
                  num_classes: int,
                  pool: str = 'gap',
+                 token_norm: bool = False,
                  init_cfg: Optional[dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         if pool not in self.POOLS:
             raise ValueError(f'WeakClassifier: pool must be one of '
                              f'{self.POOLS}, got {pool!r}')
+        if token_norm and pool == 'gap':
+            raise ValueError('WeakClassifier: token_norm normalises (N, L, C)'
+                             " tokens; it does not apply to pool='gap'")
         self.in_channels = in_channels
         self.pool = pool
+        # MMPretrain's Swin stage norms: nn.LayerNorm with its default eps.
+        self.norm = nn.LayerNorm(in_channels) if token_norm else None
         self.fc = nn.Linear(in_channels, num_classes)
 
     def _vector(self, feature: Feature) -> Tensor:
@@ -65,6 +78,8 @@ class WeakClassifier(BaseConnector):
                 'in_channels')
         if self.pool == 'gap':
             return feature.mean(dim=(2, 3))
+        if self.norm is not None:
+            feature = self.norm(feature)
         if self.pool == 'cls_token':
             return feature[:, 0]
         return feature.mean(dim=1)
