@@ -17,7 +17,8 @@ from mmcls_kd.registry import LOOPS, RUNNERS
 from .hooks.rng_state import rng_preserved, training_rng_state
 
 # Hooks every KDRunner run has, in addition to the configured ones.
-_ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook')
+_ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook',
+                    'DistillLossWarmupHook')
 
 
 def _slurm_env() -> None:
@@ -177,6 +178,8 @@ class KDRunner(Runner):
       (:class:`ResumableEpochBasedTrainLoop`).
     * :class:`RankMeanLossHook` (always on) logs losses averaged over the
       ranks: the loss of the whole batch.
+    * :class:`DistillLossWarmupHook` (always on) sets the warm-up factor
+      of every loss that has one (DKD, ReviewKD) from the epoch.
     * A data set without samples stops the run when its data loader is
       built, naming it.
     """

@@ -1,6 +1,5 @@
 """Decoupled Knowledge Distillation (DKD)."""
-import warnings
-from typing import Optional, Union
+from typing import Union
 
 import torch
 import torch.nn as nn
@@ -11,6 +10,7 @@ from mmcls_kd.registry import MODELS
 from ._common import (check_num_classes, check_tau, check_teacher, kl_rows,
                       soften, square, target_index)
 from ._utils import compute_dtype, drop_classes
+from .warmup import WarmupMixin
 
 
 def binary_log_probs(logits: Tensor, index: Tensor) -> Tensor:
@@ -28,7 +28,7 @@ def binary_log_probs(logits: Tensor, index: Tensor) -> Tensor:
 
 
 @MODELS.register_module()
-class DKDLoss(nn.Module):
+class DKDLoss(WarmupMixin, nn.Module):
     """DKD loss of "Decoupled Knowledge Distillation" (Zhao et al., CVPR
     2022, arXiv 2203.08679), Eq. 7, as the official code (megvii-research/
     mdistiller, ``dkd_loss``) computes it. With ``t`` the target class and
@@ -57,10 +57,8 @@ class DKDLoss(nn.Module):
       has no warm-up.
 
     The official code warms the loss up linearly, ``min(epoch / 20, 1)``
-    with epochs counted from 1. Here ``warmup_factor`` is that factor; it
-    is not counted inside the loss, but set from the runner's epoch by
-    :class:`DistillLossWarmupHook` (``custom_hooks``), so a resumed run
-    continues the warm-up where it stopped. Without the hook it stays 1.0.
+    with epochs counted from 1 (:class:`WarmupMixin`,
+    ``warmup_first_epoch=1``).
 
     Values of the official code: CIFAR-100 tau 4, alpha 1, beta 8 (6 for
     the VGG13 and WRN-40-2 teachers), warm-up 20 epochs, CE weight 1;
@@ -78,7 +76,9 @@ class DKDLoss(nn.Module):
         alpha (float): Weight of TCKD. Defaults to 1.0.
         beta (float): Weight of NCKD. Defaults to 8.0 (CIFAR-100).
         warmup_epochs (int): Length of the linear warm-up in epochs; 0 for
-            none. Needs :class:`DistillLossWarmupHook`. Defaults to 0.
+            none. Defaults to 0.
+        warmup_first_epoch (int): The first epoch's number in the warm-up
+            formula (see :class:`WarmupMixin`). Defaults to 1 (DKD's code).
         t_norm (float): NormKD's ``T_norm`` for ``tau='norm'``. Defaults to
             2.0.
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
@@ -89,31 +89,17 @@ class DKDLoss(nn.Module):
                  alpha: float = 1.0,
                  beta: float = 8.0,
                  warmup_epochs: int = 0,
+                 warmup_first_epoch: int = 1,
                  t_norm: float = 2.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         check_tau('DKDLoss', tau, t_norm)
-        if not (isinstance(warmup_epochs, int) and warmup_epochs >= 0):
-            raise ValueError('DKDLoss: warmup_epochs must be an integer >= '
-                             f'0, got {warmup_epochs!r}')
         self.tau = tau if isinstance(tau, str) else float(tau)
         self.alpha = float(alpha)
         self.beta = float(beta)
-        self.warmup_epochs = warmup_epochs
+        self.init_warmup(warmup_epochs, warmup_first_epoch)
         self.t_norm = float(t_norm)
         self.loss_weight = float(loss_weight)
-        # None until the warm-up hook sets it: read as 1.0.
-        self._warmup_factor: Optional[float] = None
-
-    @property
-    def warmup_factor(self) -> float:
-        """The warm-up factor in [0, 1], set by the warm-up hook; 1.0
-        until then."""
-        return 1.0 if self._warmup_factor is None else self._warmup_factor
-
-    @warmup_factor.setter
-    def warmup_factor(self, value: float) -> None:
-        self._warmup_factor = float(value)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor,
                 gt_labels: Tensor) -> Tensor:
@@ -132,11 +118,6 @@ class DKDLoss(nn.Module):
         check_teacher('DKDLoss', preds_S, preds_T)
         check_num_classes('DKDLoss', preds_S)
         index = target_index('DKDLoss', gt_labels, preds_S)
-        if self.warmup_epochs and self._warmup_factor is None:
-            warnings.warn(
-                f'DKDLoss: warmup_epochs={self.warmup_epochs} but nothing '
-                'has set warmup_factor: add dict(type="DistillLossWarmupHook")'
-                ' to custom_hooks, or the loss runs without warm-up')
         dtype = compute_dtype(preds_S, preds_T)
         student, _ = soften(preds_S.to(dtype), self.tau, self.t_norm)
         teacher, temperature = soften(preds_T.detach().to(dtype), self.tau,

@@ -3,16 +3,16 @@ from typing import Sequence
 
 import torch.nn as nn
 import torch.nn.functional as F
-from mmengine.logging import MessageHub
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 from .._utils import compute_dtype
+from ..warmup import WarmupMixin
 from ._checks import as_map, shape_of
 
 
 @MODELS.register_module()
-class HCLLoss(nn.Module):
+class HCLLoss(WarmupMixin, nn.Module):
     """Hierarchical context loss of "Distilling Knowledge via Knowledge
     Review" (Chen et al., CVPR 2021, arXiv 2104.09044).
 
@@ -34,36 +34,28 @@ class HCLLoss(nn.Module):
         levels (Sequence[int]): output sizes of the pyramid pooling, in the
             order their weights halve. Defaults to (4, 2, 1), the official
             code's.
-        warmup_epochs (int): ramp the loss up linearly: the factor is
-            ``min((epoch + 1) / warmup_epochs, 1)`` with ``epoch`` the
-            runner's 0-based epoch (mdistiller's ``min(epoch / 20, 1)`` with
-            epochs counted from 1; the ReviewKD code counts from 0, so its
-            first epoch has no distillation). 0 disables the warm-up.
-            Read from MMEngine's message hub, so a resumed run gets the
-            right factor. Defaults to 0.
+        warmup_epochs (int): ramp the loss up linearly over this many
+            epochs (:class:`WarmupMixin`); 0 disables the warm-up. Defaults
+            to 0.
+        warmup_first_epoch (int): The first epoch's number in
+            ``min(epoch / warmup_epochs, 1)``: 0 as ReviewKD's own code
+            (no distillation in the first epoch), 1 as mdistiller's.
+            Defaults to 1.
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
     """
 
     def __init__(self,
                  levels: Sequence[int] = (4, 2, 1),
                  warmup_epochs: int = 0,
+                 warmup_first_epoch: int = 1,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if any(int(level) < 1 for level in levels):
             raise ValueError(f'HCLLoss: levels must be positive sizes, got '
                              f'{tuple(levels)}')
-        if warmup_epochs < 0:
-            raise ValueError(f'HCLLoss: warmup_epochs must be >= 0, got '
-                             f'{warmup_epochs}')
         self.levels = tuple(int(level) for level in levels)
-        self.warmup_epochs = int(warmup_epochs)
+        self.init_warmup(warmup_epochs, warmup_first_epoch)
         self.loss_weight = float(loss_weight)
-
-    def warmup_factor(self) -> float:
-        if not self.warmup_epochs:
-            return 1.0
-        epoch = MessageHub.get_current_instance().get_info('epoch') or 0
-        return min((epoch + 1) / self.warmup_epochs, 1.0)
 
     def forward(self, preds_S: Sequence[Tensor],
                 preds_T: Sequence[Tensor]) -> Tensor:
@@ -108,4 +100,4 @@ class HCLLoss(nn.Module):
                     F.adaptive_avg_pool2d(ft, level))
                 weight_sum += weight
             total = total + loss / weight_sum
-        return total * self.warmup_factor() * self.loss_weight
+        return total * self.warmup_factor * self.loss_weight

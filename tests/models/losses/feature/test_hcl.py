@@ -1,8 +1,9 @@
 """ReviewKD's hierarchical context loss (arXiv 2104.09044) against float64
 loops."""
+import logging
+
 import pytest
 import torch
-from mmengine.logging import MessageHub
 
 from mmcls_kd.models.losses.feature import HCLLoss
 
@@ -65,17 +66,26 @@ def test_levels_weighting():
         reference_hcl(students[:1], teachers[:1], levels=(2, )), rel=1e-10)
 
 
-def test_warmup_follows_the_runners_epoch():
+@pytest.mark.parametrize('first_epoch, expected', [
+    # mdistiller: min(epoch / 20, 1), epochs from 1.
+    (1, {0: 1 / 20, 9: 10 / 20, 19: 1.0, 30: 1.0}),
+    # ReviewKD's train.py: min(epoch / 20, 1), epochs from 0.
+    (0, {0: 0.0, 1: 1 / 20, 10: 10 / 20, 19: 19 / 20, 20: 1.0}),
+])
+def test_warmup_follows_the_runners_epoch(first_epoch, expected):
+    from mmcls_kd.engine.hooks import DistillLossWarmupHook
     students, teachers = _features(3)
     full = float(HCLLoss()(students, teachers))
-    hub = MessageHub.get_instance('test_hcl_warmup')
-    loss = HCLLoss(warmup_epochs=20)
-    hub.update_info('epoch', 0)
-    assert float(loss(students, teachers)) == pytest.approx(full / 20)
-    hub.update_info('epoch', 9)
-    assert float(loss(students, teachers)) == pytest.approx(full / 2)
-    hub.update_info('epoch', 30)
-    assert float(loss(students, teachers)) == pytest.approx(full)
+    loss = HCLLoss(warmup_epochs=20, warmup_first_epoch=first_epoch)
+
+    class _Runner:
+        model = loss
+        logger = logging.getLogger('test')
+
+    for epoch, factor in expected.items():
+        _Runner.epoch = epoch
+        DistillLossWarmupHook().before_train_epoch(_Runner)
+        assert float(loss(students, teachers)) == pytest.approx(full * factor)
 
 
 def test_teacher_is_detached():
