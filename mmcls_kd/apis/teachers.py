@@ -23,6 +23,7 @@ import urllib.request
 from typing import Dict, Iterable, List, NamedTuple, Optional
 
 import torch
+from torch.hub import HASH_REGEX
 
 #: Where the configs expect the converted teachers (relative paths resolve
 #: from the working directory, the repository root).
@@ -165,10 +166,20 @@ def _download(url: str, root: str, sums: Dict[str, str], log) -> str:
     os.makedirs(osp.dirname(path), exist_ok=True)
     partial = path + '.partial'
     try:
-        with urllib.request.urlopen(url) as response, \
-                open(partial, 'wb') as f:
-            shutil.copyfileobj(response, f)
-        _check(name, sha256(partial), sums, url)
+        try:
+            with urllib.request.urlopen(url) as response, \
+                    open(partial, 'wb') as f:
+                shutil.copyfileobj(response, f)
+        except OSError as err:
+            raise OSError(f'could not download {url}: {err}') from err
+        digest = sha256(partial)
+        # torchvision-style names carry the first digits of their sha256.
+        prefix = HASH_REGEX.search(osp.basename(path))
+        if prefix and not digest.startswith(prefix.group(1)):
+            raise TeacherHashError(
+                f'{name}: sha256 {digest} does not start with the '
+                f'{prefix.group(1)} its name promises (from {url}); refused')
+        _check(name, digest, sums, url)
     except BaseException:
         if osp.exists(partial):
             os.remove(partial)

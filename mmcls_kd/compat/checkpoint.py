@@ -47,6 +47,9 @@ _INERT_GLOBALS = {
     ('__builtin__', 'getattr'),
     ('builtins', 'getattr'),
     ('_codecs', 'encode'),
+    # The training options some CRD-lineage checkpoints store beside the
+    # weights (``'opt'``).
+    ('argparse', 'Namespace'),
     ('mmengine.logging.history_buffer', 'HistoryBuffer'),
     ('numpy', 'dtype'),
     ('numpy', 'ndarray'),

@@ -1,5 +1,6 @@
 """Released teachers: download from (file://) URLs, convert, and trust on
 first use through SHA256SUMS."""
+import argparse
 import hashlib
 import os.path as osp
 import tarfile
@@ -31,8 +32,10 @@ def _crd_archive(directory, seed):
         with torch.no_grad():
             model.head.fc.bias.add_(seed)
     ckpt = directory / 'ckpt_epoch_240.pth'
+    # As CRD-lineage code saves it, training options included.
     torch.save({'epoch': 240, 'model': crd_state_dict(model, 'resnet56'),
-                'accuracy': torch.tensor([72.34])}, ckpt)
+                'accuracy': torch.tensor([72.34]),
+                'opt': argparse.Namespace(model='resnet56', lr=0.05)}, ckpt)
     archive = directory / 'cifar_teachers.tar'
     with tarfile.open(archive, 'w') as tar:
         tar.add(ckpt, 'cifar_teachers/resnet56_vanilla/ckpt_epoch_240.pth')
@@ -45,11 +48,14 @@ def sources(tmp_path_factory):
     model, archive = _crd_archive(directory, seed=0)
     torch.manual_seed(0)
     resnet34 = torchvision.models.resnet34(weights=None).eval()
-    tv_file = directory / 'resnet34-333f7ec4.pth'
-    torch.save(resnet34.state_dict(), tv_file)
+    saved = directory / 'resnet34.pth'
+    torch.save(resnet34.state_dict(), saved)
+    # torchvision names its files after the start of their sha256.
+    tv_file = directory / f'resnet34-{_sha256(saved)[:8]}.pth'
+    saved.rename(tv_file)
     urls = {'cifar100': archive.as_uri(), 'tv-resnet34': tv_file.as_uri()}
     return dict(urls=urls, crd_model=model, resnet34=resnet34,
-                directory=directory)
+                directory=directory, tv_name=tv_file.name)
 
 
 @pytest.fixture(scope='module')
@@ -67,7 +73,7 @@ def test_teachers_are_converted_and_recorded(fetched, sources):
     sums = read_sums(root)
     assert set(sums) == {
         'downloads/cifar_teachers.tar', 'cifar100/resnet56.pth',
-        'downloads/resnet34-333f7ec4.pth', 'imagenet/tv-resnet34.pth'}
+        f'downloads/{sources["tv_name"]}', 'imagenet/tv-resnet34.pth'}
     for name, digest in sums.items():
         assert _sha256(osp.join(root, name)) == digest
     # sha256sum's format: '<hash>  <name>' per line.
@@ -163,3 +169,15 @@ def test_missing_default_teacher_names_the_command(tmp_path, monkeypatch):
 def test_unknown_teacher():
     with pytest.raises(ValueError, match='resnet32x4_cifar100'):
         fetch_teachers('unused', ['resnet32x4'])
+
+
+def test_a_file_not_matching_the_hash_in_its_name_is_refused(tmp_path):
+    wrong = tmp_path / 'resnet34-333f7ec4.pth'
+    torch.save({'fc.weight': torch.zeros(1)}, wrong)
+    root = tmp_path / 'checkpoints'
+    with pytest.raises(TeacherHashError, match='does not start with the '
+                       '333f7ec4'):
+        fetch_teachers(str(root), [IMAGENET], {'tv-resnet34': wrong.as_uri()},
+                       log=lambda msg: None)
+    assert read_sums(str(root)) == {}
+    assert not (root / 'imagenet').exists()
