@@ -1,14 +1,8 @@
 # ResNet8x4 on CIFAR-100 trained alone (Table 1 student, 72.50). Recipe:
 # CRD/DKD's (see ../_base_/cifar100_runtime.py).
-_base_ = ['../_base_/cifar100_runtime.py']
+_base_ = [
+    '../_base_/models/cifar100_classifier.py',
+    '../_base_/cifar100_runtime.py',
+]
 
-model = dict(
-    type='ImageClassifier',
-    backbone=dict(type='ResNet8x4'),
-    neck=dict(type='GlobalAveragePooling'),
-    head=dict(
-        type='LinearClsHead',
-        num_classes=100,
-        in_channels=256,
-        loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-        topk=(1, 5)))
+model = dict(backbone=dict(type='ResNet8x4'), head=dict(in_channels=256))

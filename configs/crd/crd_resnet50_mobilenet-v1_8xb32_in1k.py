@@ -3,10 +3,7 @@
 # CE weight 1 plus CRD (weight 0.8), as the CRD paper's CIFAR-100 runs.
 # Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
 # 0.1, steps 30/60/90), through its baseline config.
-_base_ = [
-    '../baseline/mobilenet-v1_8xb32_in1k.py',
-    '../_base_/teachers/resnet50_in1k.py',
-]
+_base_ = ['../_base_/distill/resnet50_mobilenet-v1_in1k.py']
 
 # CRD's 16,384 negatives per sample (its CIFAR-100 and ImageNet value).
 # Must equal the loss's value.
@@ -23,22 +20,7 @@ train_dataloader = dict(
         mode='exact'))
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(type='MobileNetV1'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=1024,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         student_recorders=dict(
             feat=dict(type='ModuleOutputs', source='neck'),
             # The data samples, with sample_idx and contrast_idx: the inputs
@@ -46,14 +28,13 @@ model = dict(
             samples=dict(
                 type='MethodInputs',
                 source='mmpretrain.models.classifiers.ImageClassifier.loss')),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         # Linear + L2 norm to CRD's 128 dimensions from the pooled features.
         connectors=dict(
-            crd_student=dict(type='CRDEmbedding', in_channels=1024,
-                             embed_dim=128),
-            crd_teacher=dict(type='CRDEmbedding', in_channels=2048,
-                             embed_dim=128)),
+            crd_student=dict(
+                type='CRDEmbedding', in_channels=1024, embed_dim=128),
+            crd_teacher=dict(
+                type='CRDEmbedding', in_channels=2048, embed_dim=128)),
         distill_losses=dict(
             loss_crd=dict(
                 type='CRDLoss',
@@ -67,11 +48,15 @@ model = dict(
                 loss_weight=0.8)),
         loss_forward_mappings=dict(
             loss_crd=dict(
-                preds_S=dict(from_student=True, recorder='feat', data_idx=0,
-                             connector='crd_student'),
-                preds_T=dict(from_student=False, recorder='feat', data_idx=0,
-                             connector='crd_teacher'),
-                data_samples=dict(from_student=True, recorder='samples',
-                                  data_idx=1)))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')
+                preds_S=dict(
+                    from_student=True,
+                    recorder='feat',
+                    data_idx=0,
+                    connector='crd_student'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='feat',
+                    data_idx=0,
+                    connector='crd_teacher'),
+                data_samples=dict(
+                    from_student=True, recorder='samples', data_idx=1)))))

@@ -2,11 +2,9 @@
 # per-sample temperature t_norm * std(logits). In no table of the NKD/USKD
 # paper. Values from the NormKD authors' code for this pair: t_norm 1.0,
 # cross-entropy 0.5 + distillation 0.5 (the KD config's weights).
-_base_ = ['../kd/kd_resnet34_resnet18_8xb32_in1k.py']
+_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
 
 model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            loss_kd=dict(
-                _delete_=True, type='NormKDLoss', t_norm=1.0,
-                loss_weight=0.5))))
+    architecture=dict(head=dict(loss=dict(loss_weight=0.5))),
+    distiller=dict(distill_losses=dict(loss_kd=dict(
+        type='NormKDLoss', loss_weight=0.5, t_norm=1.0))))

@@ -10,28 +10,10 @@
 # the other methods of the table.
 # Recipe: CRD/DKD's CIFAR-100 one (../_base_/cifar100_runtime.py,
 # through the student's baseline config).
-_base_ = [
-    '../baseline/resnet8x4_1xb64_cifar100.py',
-    '../_base_/teachers/resnet32x4_cifar100.py',
-]
+_base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(type='ResNet8x4'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=256,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # Student, ResNet8x4: one basic block per stage; the input of its ReLU
         # at the second call (record_idx=1), BN bn2.
         student_recorders=dict(
@@ -47,54 +29,61 @@ model = dict(
             t3=dict(type='ModuleInputsCopy', source='backbone.layer3.4.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.4.bn2.weight'),
-            bn1_b=dict(
-                type='Parameter', source='backbone.layer1.4.bn2.bias'),
+            bn1_b=dict(type='Parameter', source='backbone.layer1.4.bn2.bias'),
             bn2_w=dict(
                 type='Parameter', source='backbone.layer2.4.bn2.weight'),
-            bn2_b=dict(
-                type='Parameter', source='backbone.layer2.4.bn2.bias'),
+            bn2_b=dict(type='Parameter', source='backbone.layer2.4.bn2.bias'),
             bn3_w=dict(
                 type='Parameter', source='backbone.layer3.4.bn2.weight'),
-            bn3_b=dict(
-                type='Parameter', source='backbone.layer3.4.bn2.bias')),
+            bn3_b=dict(type='Parameter', source='backbone.layer3.4.bn2.bias')),
         connectors=dict(
-            ofd1=dict(
-                type='OFDConnector', in_channels=64, out_channels=64),
-            ofd2=dict(
-                type='OFDConnector', in_channels=128, out_channels=128),
-            ofd3=dict(
-                type='OFDConnector', in_channels=256, out_channels=256)),
+            ofd1=dict(type='OFDConnector', in_channels=64, out_channels=64),
+            ofd2=dict(type='OFDConnector', in_channels=128, out_channels=128),
+            ofd3=dict(type='OFDConnector', in_channels=256, out_channels=256)),
         distill_losses=dict(
-            loss_ofd1=dict(
-                type='OFDLoss', loss_weight=1e-3 / 4),
-            loss_ofd2=dict(
-                type='OFDLoss', loss_weight=1e-3 / 2),
-            loss_ofd3=dict(
-                type='OFDLoss', loss_weight=1e-3)),
+            loss_ofd1=dict(type='OFDLoss', loss_weight=1e-3 / 4),
+            loss_ofd2=dict(type='OFDLoss', loss_weight=1e-3 / 2),
+            loss_ofd3=dict(type='OFDLoss', loss_weight=1e-3)),
         loss_forward_mappings=dict(
             loss_ofd1=dict(
-                preds_S=dict(from_student=True, recorder='s1',
-                             record_idx=1, data_idx=0,
-                             connector='ofd1'),
-                preds_T=dict(from_student=False, recorder='t1',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s1',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd1'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t1',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn1_w'),
                 bn_bias=dict(from_student=False, recorder='bn1_b')),
             loss_ofd2=dict(
-                preds_S=dict(from_student=True, recorder='s2',
-                             record_idx=1, data_idx=0,
-                             connector='ofd2'),
-                preds_T=dict(from_student=False, recorder='t2',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s2',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd2'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t2',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn2_w'),
                 bn_bias=dict(from_student=False, recorder='bn2_b')),
             loss_ofd3=dict(
-                preds_S=dict(from_student=True, recorder='s3',
-                             record_idx=1, data_idx=0,
-                             connector='ofd3'),
-                preds_T=dict(from_student=False, recorder='t3',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s3',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd3'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t3',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn3_w'),
                 bn_bias=dict(from_student=False, recorder='bn3_b')))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

@@ -10,30 +10,10 @@
 # the other methods of the table.
 # Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
 # 0.1, steps 30/60/90), through its baseline config.
-_base_ = [
-    '../baseline/resnet18_8xb32_in1k.py',
-    '../_base_/teachers/resnet34_in1k.py',
-]
+_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(
-            type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
-            style='pytorch'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # Student, ResNet18: the input of each stage's last basic-block ReLU at
         # its second call (record_idx=1), BN bn2.
         student_recorders=dict(
@@ -50,70 +30,80 @@ model = dict(
             t4=dict(type='ModuleInputsCopy', source='backbone.layer4.2.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.2.bn2.weight'),
-            bn1_b=dict(
-                type='Parameter', source='backbone.layer1.2.bn2.bias'),
+            bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn2.bias'),
             bn2_w=dict(
                 type='Parameter', source='backbone.layer2.3.bn2.weight'),
-            bn2_b=dict(
-                type='Parameter', source='backbone.layer2.3.bn2.bias'),
+            bn2_b=dict(type='Parameter', source='backbone.layer2.3.bn2.bias'),
             bn3_w=dict(
                 type='Parameter', source='backbone.layer3.5.bn2.weight'),
-            bn3_b=dict(
-                type='Parameter', source='backbone.layer3.5.bn2.bias'),
+            bn3_b=dict(type='Parameter', source='backbone.layer3.5.bn2.bias'),
             bn4_w=dict(
                 type='Parameter', source='backbone.layer4.2.bn2.weight'),
-            bn4_b=dict(
-                type='Parameter', source='backbone.layer4.2.bn2.bias')),
+            bn4_b=dict(type='Parameter', source='backbone.layer4.2.bn2.bias')),
         connectors=dict(
-            ofd1=dict(
-                type='OFDConnector', in_channels=64, out_channels=64),
-            ofd2=dict(
-                type='OFDConnector', in_channels=128, out_channels=128),
-            ofd3=dict(
-                type='OFDConnector', in_channels=256, out_channels=256),
-            ofd4=dict(
-                type='OFDConnector', in_channels=512, out_channels=512)),
+            ofd1=dict(type='OFDConnector', in_channels=64, out_channels=64),
+            ofd2=dict(type='OFDConnector', in_channels=128, out_channels=128),
+            ofd3=dict(type='OFDConnector', in_channels=256, out_channels=256),
+            ofd4=dict(type='OFDConnector', in_channels=512, out_channels=512)),
         distill_losses=dict(
-            loss_ofd1=dict(
-                type='OFDLoss', loss_weight=1e-4 / 8),
-            loss_ofd2=dict(
-                type='OFDLoss', loss_weight=1e-4 / 4),
-            loss_ofd3=dict(
-                type='OFDLoss', loss_weight=1e-4 / 2),
-            loss_ofd4=dict(
-                type='OFDLoss', loss_weight=1e-4)),
+            loss_ofd1=dict(type='OFDLoss', loss_weight=1e-4 / 8),
+            loss_ofd2=dict(type='OFDLoss', loss_weight=1e-4 / 4),
+            loss_ofd3=dict(type='OFDLoss', loss_weight=1e-4 / 2),
+            loss_ofd4=dict(type='OFDLoss', loss_weight=1e-4)),
         loss_forward_mappings=dict(
             loss_ofd1=dict(
-                preds_S=dict(from_student=True, recorder='s1',
-                             record_idx=1, data_idx=0,
-                             connector='ofd1'),
-                preds_T=dict(from_student=False, recorder='t1',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s1',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd1'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t1',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn1_w'),
                 bn_bias=dict(from_student=False, recorder='bn1_b')),
             loss_ofd2=dict(
-                preds_S=dict(from_student=True, recorder='s2',
-                             record_idx=1, data_idx=0,
-                             connector='ofd2'),
-                preds_T=dict(from_student=False, recorder='t2',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s2',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd2'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t2',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn2_w'),
                 bn_bias=dict(from_student=False, recorder='bn2_b')),
             loss_ofd3=dict(
-                preds_S=dict(from_student=True, recorder='s3',
-                             record_idx=1, data_idx=0,
-                             connector='ofd3'),
-                preds_T=dict(from_student=False, recorder='t3',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s3',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd3'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t3',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn3_w'),
                 bn_bias=dict(from_student=False, recorder='bn3_b')),
             loss_ofd4=dict(
-                preds_S=dict(from_student=True, recorder='s4',
-                             record_idx=1, data_idx=0,
-                             connector='ofd4'),
-                preds_T=dict(from_student=False, recorder='t4',
-                             record_idx=1, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s4',
+                    record_idx=1,
+                    data_idx=0,
+                    connector='ofd4'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t4',
+                    record_idx=1,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn4_w'),
                 bn_bias=dict(from_student=False, recorder='bn4_b')))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

@@ -10,28 +10,10 @@
 # the other methods of the table.
 # Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
 # 0.1, steps 30/60/90), through its baseline config.
-_base_ = [
-    '../baseline/mobilenet-v1_8xb32_in1k.py',
-    '../_base_/teachers/resnet50_in1k.py',
-]
+_base_ = ['../_base_/distill/resnet50_mobilenet-v1_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(type='MobileNetV1'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=1024,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # Student, MobileNetV1: the input of the ReLU of each stage's last
         # pointwise conv, BN pointwise_conv.bn.
         student_recorders=dict(
@@ -56,70 +38,81 @@ model = dict(
             t4=dict(type='ModuleInputsCopy', source='backbone.layer4.2.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.2.bn3.weight'),
-            bn1_b=dict(
-                type='Parameter', source='backbone.layer1.2.bn3.bias'),
+            bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn3.bias'),
             bn2_w=dict(
                 type='Parameter', source='backbone.layer2.3.bn3.weight'),
-            bn2_b=dict(
-                type='Parameter', source='backbone.layer2.3.bn3.bias'),
+            bn2_b=dict(type='Parameter', source='backbone.layer2.3.bn3.bias'),
             bn3_w=dict(
                 type='Parameter', source='backbone.layer3.5.bn3.weight'),
-            bn3_b=dict(
-                type='Parameter', source='backbone.layer3.5.bn3.bias'),
+            bn3_b=dict(type='Parameter', source='backbone.layer3.5.bn3.bias'),
             bn4_w=dict(
                 type='Parameter', source='backbone.layer4.2.bn3.weight'),
-            bn4_b=dict(
-                type='Parameter', source='backbone.layer4.2.bn3.bias')),
+            bn4_b=dict(type='Parameter', source='backbone.layer4.2.bn3.bias')),
         connectors=dict(
-            ofd1=dict(
-                type='OFDConnector', in_channels=128, out_channels=256),
-            ofd2=dict(
-                type='OFDConnector', in_channels=256, out_channels=512),
-            ofd3=dict(
-                type='OFDConnector', in_channels=512, out_channels=1024),
+            ofd1=dict(type='OFDConnector', in_channels=128, out_channels=256),
+            ofd2=dict(type='OFDConnector', in_channels=256, out_channels=512),
+            ofd3=dict(type='OFDConnector', in_channels=512, out_channels=1024),
             ofd4=dict(
                 type='OFDConnector', in_channels=1024, out_channels=2048)),
         distill_losses=dict(
-            loss_ofd1=dict(
-                type='OFDLoss', loss_weight=1e-4 / 8),
-            loss_ofd2=dict(
-                type='OFDLoss', loss_weight=1e-4 / 4),
-            loss_ofd3=dict(
-                type='OFDLoss', loss_weight=1e-4 / 2),
-            loss_ofd4=dict(
-                type='OFDLoss', loss_weight=1e-4)),
+            loss_ofd1=dict(type='OFDLoss', loss_weight=1e-4 / 8),
+            loss_ofd2=dict(type='OFDLoss', loss_weight=1e-4 / 4),
+            loss_ofd3=dict(type='OFDLoss', loss_weight=1e-4 / 2),
+            loss_ofd4=dict(type='OFDLoss', loss_weight=1e-4)),
         loss_forward_mappings=dict(
             loss_ofd1=dict(
-                preds_S=dict(from_student=True, recorder='s1',
-                             record_idx=0, data_idx=0,
-                             connector='ofd1'),
-                preds_T=dict(from_student=False, recorder='t1',
-                             record_idx=2, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s1',
+                    record_idx=0,
+                    data_idx=0,
+                    connector='ofd1'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t1',
+                    record_idx=2,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn1_w'),
                 bn_bias=dict(from_student=False, recorder='bn1_b')),
             loss_ofd2=dict(
-                preds_S=dict(from_student=True, recorder='s2',
-                             record_idx=0, data_idx=0,
-                             connector='ofd2'),
-                preds_T=dict(from_student=False, recorder='t2',
-                             record_idx=2, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s2',
+                    record_idx=0,
+                    data_idx=0,
+                    connector='ofd2'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t2',
+                    record_idx=2,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn2_w'),
                 bn_bias=dict(from_student=False, recorder='bn2_b')),
             loss_ofd3=dict(
-                preds_S=dict(from_student=True, recorder='s3',
-                             record_idx=0, data_idx=0,
-                             connector='ofd3'),
-                preds_T=dict(from_student=False, recorder='t3',
-                             record_idx=2, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s3',
+                    record_idx=0,
+                    data_idx=0,
+                    connector='ofd3'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t3',
+                    record_idx=2,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn3_w'),
                 bn_bias=dict(from_student=False, recorder='bn3_b')),
             loss_ofd4=dict(
-                preds_S=dict(from_student=True, recorder='s4',
-                             record_idx=0, data_idx=0,
-                             connector='ofd4'),
-                preds_T=dict(from_student=False, recorder='t4',
-                             record_idx=2, data_idx=0),
+                preds_S=dict(
+                    from_student=True,
+                    recorder='s4',
+                    record_idx=0,
+                    data_idx=0,
+                    connector='ofd4'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='t4',
+                    record_idx=2,
+                    data_idx=0),
                 bn_weight=dict(from_student=False, recorder='bn4_w'),
                 bn_bias=dict(from_student=False, recorder='bn4_b')))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

@@ -1,18 +1,7 @@
 # Quick start: the student distilled from the quick-start teacher with NKD
 # (gamma 1.5 and tau 1, the paper's ImageNet values).
-_base_ = ['./kd_resnet34-w32_resnet18-w16_1xb32_digits.py']
+_base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
 model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            labels=dict(type='ModuleInputs', source='head.loss_module')),
-        distill_losses=dict(
-            _delete_=True,
-            loss_nkd=dict(type='NKDLoss', tau=1.0, gamma=1.5)),
-        loss_forward_mappings=dict(
-            _delete_=True,
-            loss_nkd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits'),
-                gt_labels=dict(
-                    from_student=True, recorder='labels', data_idx=1)))))
+    distiller=dict(distill_losses=dict(loss_nkd=dict(
+        type='NKDLoss', gamma=1.5, tau=1.0))))

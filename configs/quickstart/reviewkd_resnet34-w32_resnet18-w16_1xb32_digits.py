@@ -3,12 +3,10 @@
 # the four stages and the pooled feature of the student, fused deepest first
 # by ABF units, against the teacher's pre-ReLU stages and pooled feature
 # with the hierarchical context loss.
-_base_ = ['./kd_resnet34-w32_resnet18-w16_1xb32_digits.py']
+_base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
 model = dict(
     distiller=dict(
-        _delete_=True,
-        type='mmrazor.ConfigurableDistiller',
         # The official code: the student's post-ReLU stage outputs.
         student_recorders=dict(
             feats=dict(
@@ -62,6 +60,6 @@ model = dict(
             loss_hcl=dict(type='HCLLoss', loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_hcl=dict(
-                preds_S=dict(from_student=True, recorder='feats',
-                             connector='abf'),
+                preds_S=dict(
+                    from_student=True, recorder='feats', connector='abf'),
                 preds_T=dict(from_student=False, recorder='feats')))))

@@ -6,30 +6,10 @@
 # and fusion width 512: the official ImageNet code for ResNet34 -> ResNet18.
 # Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
 # 0.1, steps 30/60/90), through its baseline config.
-_base_ = [
-    '../baseline/resnet18_8xb32_in1k.py',
-    '../_base_/teachers/resnet34_in1k.py',
-]
+_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(
-            type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
-            style='pytorch'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # The student's stage outputs (after their ReLU, as the official code
         # takes them; ResNet18: layer1, layer2, layer3, layer4), then the
         # pooled feature.
@@ -80,12 +60,9 @@ model = dict(
                 out_channels=[64, 128, 256, 512, 512],
                 mid_channels=512)),
         distill_losses=dict(
-            loss_hcl=dict(
-                type='HCLLoss', warmup_epochs=1, loss_weight=1.0)),
+            loss_hcl=dict(type='HCLLoss', warmup_epochs=1, loss_weight=1.0)),
         loss_forward_mappings=dict(
             loss_hcl=dict(
-                preds_S=dict(from_student=True, recorder='feats',
-                             connector='abf'),
+                preds_S=dict(
+                    from_student=True, recorder='feats', connector='abf'),
                 preds_T=dict(from_student=False, recorder='feats')))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

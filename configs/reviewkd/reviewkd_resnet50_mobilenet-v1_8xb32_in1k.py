@@ -6,28 +6,10 @@
 # and fusion width 256: the official ImageNet code for ResNet50 -> MobileNet.
 # Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
 # 0.1, steps 30/60/90), through its baseline config.
-_base_ = [
-    '../baseline/mobilenet-v1_8xb32_in1k.py',
-    '../_base_/teachers/resnet50_in1k.py',
-]
+_base_ = ['../_base_/distill/resnet50_mobilenet-v1_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(type='MobileNetV1'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=1024,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # The student's stage outputs (after their ReLU, as the official code
         # takes them; MobileNetV1: layer2, layer3, layer4, layer5), then the
         # pooled feature.
@@ -78,12 +60,9 @@ model = dict(
                 out_channels=[256, 512, 1024, 2048, 2048],
                 mid_channels=256)),
         distill_losses=dict(
-            loss_hcl=dict(
-                type='HCLLoss', warmup_epochs=1, loss_weight=8.0)),
+            loss_hcl=dict(type='HCLLoss', warmup_epochs=1, loss_weight=8.0)),
         loss_forward_mappings=dict(
             loss_hcl=dict(
-                preds_S=dict(from_student=True, recorder='feats',
-                             connector='abf'),
+                preds_S=dict(
+                    from_student=True, recorder='feats', connector='abf'),
                 preds_T=dict(from_student=False, recorder='feats')))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

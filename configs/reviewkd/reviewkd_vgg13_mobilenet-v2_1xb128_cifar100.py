@@ -13,28 +13,10 @@
 # epoch ends: 151 epochs at the base lr), and the distillation weight warmed
 # up as min(epoch / 20, 1) with epochs counted from 0 (none in the first
 # epoch). The official script reports the best epoch.
-_base_ = [
-    '../baseline/mobilenet-v2_1xb64_cifar100.py',
-    '../_base_/teachers/vgg13_cifar100.py',
-]
+_base_ = ['../_base_/distill/vgg13_mobilenet-v2_cifar100.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(type='CIFARMobileNetV2', widen_factor=0.5),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=1280,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # The student's stage outputs (linear, no ReLU at the end of these
         # stages, as the official code takes them; MobileNetV2 (x0.5): layer2,
         # layer3, layer5, layer7), then the pooled feature.
@@ -89,15 +71,15 @@ model = dict(
                 out_sizes=[16, 8, 4, 4, 1])),
         distill_losses=dict(
             loss_hcl=dict(
-                type='HCLLoss', warmup_epochs=20, warmup_first_epoch=0,
+                type='HCLLoss',
+                warmup_epochs=20,
+                warmup_first_epoch=0,
                 loss_weight=5.0)),
         loss_forward_mappings=dict(
             loss_hcl=dict(
-                preds_S=dict(from_student=True, recorder='feats',
-                             connector='abf'),
+                preds_S=dict(
+                    from_student=True, recorder='feats', connector='abf'),
                 preds_T=dict(from_student=False, recorder='feats')))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')
 
 train_dataloader = dict(batch_size=128)
 optim_wrapper = dict(optimizer=dict(lr=0.02, nesterov=True))

@@ -3,35 +3,13 @@
 # CE weight 1 plus the distance and angle losses, as CRD's benchmark.
 # Recipe: the student's MMPretrain recipe (100 epochs, 8 x 32, SGD lr
 # 0.1, steps 30/60/90), through its baseline config.
-_base_ = [
-    '../baseline/resnet18_8xb32_in1k.py',
-    '../_base_/teachers/resnet34_in1k.py',
-]
+_base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(
-            type='ResNet', depth=18, num_stages=4, out_indices=(3, ),
-            style='pytorch'),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # The pooled feature before the classifier (GAP returns a tuple).
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck')),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck')),
+        student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         # Weights 25 (distance) and 50 (angle) on the raw features: the RKD
         # paper's values as the CRD and DKD benchmark code applies them.
         distill_losses=dict(
@@ -44,11 +22,8 @@ model = dict(
         loss_forward_mappings=dict(
             loss_rkd_distance=dict(
                 preds_S=dict(from_student=True, recorder='feat', data_idx=0),
-                preds_T=dict(from_student=False, recorder='feat',
-                             data_idx=0)),
+                preds_T=dict(from_student=False, recorder='feat', data_idx=0)),
             loss_rkd_angle=dict(
                 preds_S=dict(from_student=True, recorder='feat', data_idx=0),
                 preds_T=dict(from_student=False, recorder='feat',
                              data_idx=0)))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

@@ -3,33 +3,13 @@
 # CE weight 1 plus the distance and angle losses, as CRD's benchmark.
 # Recipe: CRD/DKD's CIFAR-100 one (../_base_/cifar100_runtime.py,
 # through the student's baseline config).
-_base_ = [
-    '../baseline/mobilenet-v2_1xb64_cifar100.py',
-    '../_base_/teachers/resnet50_cifar100.py',
-]
+_base_ = ['../_base_/distill/resnet50_mobilenet-v2_cifar100.py']
 
 model = dict(
-    _delete_=True,
-    type='TeacherDistill',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone=dict(type='CIFARMobileNetV2', widen_factor=0.5),
-        neck=dict(type='GlobalAveragePooling'),
-        head=dict(
-            type='LinearClsHead',
-            num_classes=100,
-            in_channels=1280,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
-    teacher={{_base_.teacher}},
-    teacher_ckpt={{_base_.teacher_ckpt}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         # The pooled feature before the classifier (GAP returns a tuple).
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck')),
-        teacher_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck')),
+        student_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
+        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
         # Weights 25 (distance) and 50 (angle) on the raw features: the RKD
         # paper's values as the CRD and DKD benchmark code applies them.
         distill_losses=dict(
@@ -42,11 +22,8 @@ model = dict(
         loss_forward_mappings=dict(
             loss_rkd_distance=dict(
                 preds_S=dict(from_student=True, recorder='feat', data_idx=0),
-                preds_T=dict(from_student=False, recorder='feat',
-                             data_idx=0)),
+                preds_T=dict(from_student=False, recorder='feat', data_idx=0)),
             loss_rkd_angle=dict(
                 preds_S=dict(from_student=True, recorder='feat', data_idx=0),
                 preds_T=dict(from_student=False, recorder='feat',
                              data_idx=0)))))
-
-val_cfg = dict(_delete_=True, type='TeacherOnceValLoop')

@@ -8,33 +8,16 @@
 # equation stays available: student_temperature=True,
 # reduction='batchmean'.
 # Recipe: the baseline's.
-_base_ = ['../baseline/resnet18_8xb32_in1k.py']
+_base_ = ['../_base_/self_distill/resnet18_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='SelfDistillation',
-    architecture=dict(
-        type='ImageClassifier',
-        backbone={{_base_.model.backbone}},
-        neck={{_base_.model.neck}},
-        head=dict(
-            type='LinearClsHead',
-            num_classes=1000,
-            in_channels=512,
-            loss=dict(type='CrossEntropyLoss', loss_weight=1.0),
-            topk=(1, 5))),
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc'),
-            labels=dict(type='ModuleInputs', source='head.loss_module')),
         distill_losses=dict(
             loss_tfkd=dict(
-                type='TfKDRegLoss', tau=20.0, correct_prob=0.99,
-                alpha=0.1, multiplier=1.0, student_temperature=False,
-                reduction='mean')),
-        loss_forward_mappings=dict(
-            loss_tfkd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                gt_labels=dict(
-                    from_student=True, recorder='labels', data_idx=1)))))
+                type='TfKDRegLoss',
+                tau=20.0,
+                correct_prob=0.99,
+                alpha=0.1,
+                multiplier=1.0,
+                student_temperature=False,
+                reduction='mean'))))

@@ -1,26 +1,16 @@
 # USKD on ResNet_CIFAR-18, CIFAR-100 (Table 2: 79.90). Section 4.1: alpha 0.1,
 # beta 0.1, mu 0.1. Recipe: the baseline's (the USKD paper's own log).
-_base_ = ['../baseline/resnet18_8xb16_cifar100.py']
+_base_ = ['../_base_/self_distill/resnet18_cifar100.py']
 
 model = dict(
-    _delete_=True,
-    type='SelfDistillation',
-    architecture={{_base_.model}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc'),
-            middle=dict(type='ModuleOutputs', source='backbone.layer3'),
-            labels=dict(type='ModuleInputs', source='head.loss_module')),
+            middle=dict(type='ModuleOutputs', source='backbone.layer3')),
         connectors=dict(
-            weak=dict(type='WeakClassifier', in_channels=256,
-                      num_classes=100, pool='gap')),
+            weak=dict(
+                type='WeakClassifier',
+                in_channels=256,
+                num_classes=100,
+                pool='gap')),
         distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=0.1, beta=0.1, mu=0.1)),
-        loss_forward_mappings=dict(
-            loss_uskd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_W=dict(
-                    from_student=True, recorder='middle', connector='weak'),
-                gt_labels=dict(
-                    from_student=True, recorder='labels', data_idx=1)))))
+            loss_uskd=dict(type='USKDLoss', alpha=0.1, beta=0.1, mu=0.1))))

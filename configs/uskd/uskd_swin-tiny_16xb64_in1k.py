@@ -7,28 +7,18 @@
 # LayerNorm, inside the weak classifier since nothing else uses it. The student keeps MMPretrain's
 # Mixup + CutMix: their soft labels reach USKDLoss through the head's loss
 # inputs. Recipe: MMPretrain's Swin-Tiny (the baseline's).
-_base_ = ['../baseline/swin-tiny_16xb64_in1k.py']
+_base_ = ['../_base_/self_distill/swin-tiny_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='SelfDistillation',
-    architecture={{_base_.model}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc'),
-            middle=dict(type='ModuleOutputs', source='backbone.stages.2'),
-            labels=dict(type='ModuleInputs', source='head.loss_module')),
+            middle=dict(type='ModuleOutputs', source='backbone.stages.2')),
         connectors=dict(
-            weak=dict(type='WeakClassifier', in_channels=384,
-                      num_classes=1000, pool='mean_tokens',
-                      token_norm=True)),
+            weak=dict(
+                type='WeakClassifier',
+                in_channels=384,
+                num_classes=1000,
+                pool='mean_tokens',
+                token_norm=True)),
         distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005)),
-        loss_forward_mappings=dict(
-            loss_uskd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_W=dict(
-                    from_student=True, recorder='middle', connector='weak'),
-                gt_labels=dict(
-                    from_student=True, recorder='labels', data_idx=1)))))
+            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005))))

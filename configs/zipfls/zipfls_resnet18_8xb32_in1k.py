@@ -12,29 +12,22 @@
 # correctly classified samples only) stay options: tie_break='logit',
 # correct_only=True.
 # Recipe: the baseline's.
-_base_ = ['../baseline/resnet18_8xb32_in1k.py']
+_base_ = ['../_base_/self_distill/resnet18_in1k.py']
 
 model = dict(
-    _delete_=True,
-    type='SelfDistillation',
-    architecture={{_base_.model}},
     distiller=dict(
-        type='mmrazor.ConfigurableDistiller',
         student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.fc'),
             feat=dict(type='ModuleOutputs', source='backbone.layer4'),
             fc_weight=dict(type='Parameter', source='head.fc.weight'),
-            fc_bias=dict(type='Parameter', source='head.fc.bias'),
-            labels=dict(type='ModuleInputs', source='head.loss_module')),
+            fc_bias=dict(type='Parameter', source='head.fc.bias')),
         distill_losses=dict(
             loss_zipf=dict(
-                type='ZipfLSLoss', tie_break='min', correct_only=False,
+                type='ZipfLSLoss',
+                tie_break='min',
+                correct_only=False,
                 loss_weight=0.1)),
         loss_forward_mappings=dict(
             loss_zipf=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
                 feat=dict(from_student=True, recorder='feat'),
                 fc_weight=dict(from_student=True, recorder='fc_weight'),
-                fc_bias=dict(from_student=True, recorder='fc_bias'),
-                gt_labels=dict(
-                    from_student=True, recorder='labels', data_idx=1)))))
+                fc_bias=dict(from_student=True, recorder='fc_bias')))))

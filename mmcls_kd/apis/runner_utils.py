@@ -8,6 +8,7 @@ from mmengine.config import Config, ConfigDict
 from mmengine.runner import Runner
 
 from mmcls_kd.registry import RUNNERS
+from mmcls_kd.engine.runner import check_helper_keys
 from .teachers import missing_teacher_hint
 
 _LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -110,6 +111,7 @@ def build_runner(cfg: Config) -> Runner:
     scope's registry instead, where ``mmcls_kd.KDRunner`` is not found when
     that scope is e.g. ``mmdet`` (a sibling, not a child, of ``mmcls_kd``).
     """
+    check_helper_keys(cfg)
     check_data_paths(cfg)
     check_checkpoint_paths(cfg)
     runner_type = cfg.get('runner_type', 'Runner')

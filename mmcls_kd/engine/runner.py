@@ -15,6 +15,7 @@ from torch.utils.data import DataLoader
 from mmcls_kd.compat.checkpoint import trusted_checkpoint
 from mmcls_kd.registry import LOOPS, RUNNERS
 from .hooks.rng_state import rng_preserved, training_rng_state
+from .val_loop import TeacherOnceValLoop
 
 # Hooks every KDRunner run has, in addition to the configured ones.
 _ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook',
@@ -162,6 +163,20 @@ def _describe_dataset(dataloader: dict) -> str:
         dataset.get('type'))
 
 
+def check_helper_keys(cfg) -> None:
+    """Refuse a top-level ``teacher`` / ``teacher_ckpt`` that is set and
+    differs from the model's (``--cfg-options teacher_ckpt=X`` instead of
+    ``model.teacher_ckpt=X``)."""
+    model = cfg.get('model') or {}
+    for key in ('teacher', 'teacher_ckpt'):
+        helper = cfg.get(key)
+        if helper is not None and helper != model.get(key):
+            raise ValueError(
+                f'the top-level {key} differs from model.{key}, which is the '
+                f'one the model uses: set model.{key} instead (e.g. '
+                f'--cfg-options model.{key}=...)')
+
+
 @RUNNERS.register_module()
 class KDRunner(Runner):
     """MMEngine's ``Runner`` with what long distillation runs need.
@@ -180,6 +195,11 @@ class KDRunner(Runner):
       ranks: the loss of the whole batch.
     * :class:`DistillLossWarmupHook` (always on) sets the warm-up factor
       of every loss that has one (DKD, ReviewKD) from the epoch.
+    * Validation without a loop type is :class:`TeacherOnceValLoop`.
+    * A top-level ``teacher`` or ``teacher_ckpt`` (the helpers the teacher
+      base files define) that differs from the model's stops the run: the
+      model's are the ones used (``--cfg-options teacher_ckpt=X`` would
+      otherwise be ignored).
     * A data set without samples stops the run when its data loader is
       built, naming it.
     """
@@ -197,6 +217,18 @@ class KDRunner(Runner):
             if name not in listed
         ]
         super().register_hooks(default_hooks, custom_hooks)
+
+    @classmethod
+    def from_cfg(cls, cfg) -> 'KDRunner':
+        check_helper_keys(cfg)
+        return super().from_cfg(cfg)
+
+    def build_val_loop(self, loop):
+        # Distillation configs report the teacher's accuracy once; for a
+        # model without a teacher this is MMEngine's ValLoop.
+        if isinstance(loop, dict) and 'type' not in loop:
+            loop = dict(loop, type=TeacherOnceValLoop)
+        return super().build_val_loop(loop)
 
     def build_train_loop(self, loop):
         if isinstance(loop, dict) and 'type' not in loop and loop.get(

@@ -1,1 +1,1 @@
-from . import algorithms, backbones, heads, losses  # noqa: F401
+from . import algorithms, backbones, distillers, heads, losses  # noqa: F401

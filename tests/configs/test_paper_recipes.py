@@ -189,7 +189,7 @@ def test_teacher_and_recipe(name):
     if clip:
         assert clip.get('norm_type', 2) == 2
     # A top-level `teacher_ckpt` next to the model's must not disagree.
-    assert cfg.get('teacher_ckpt', found['teacher']) == found['teacher']
+    assert cfg.get('teacher_ckpt') in (None, found['teacher'])
 
 
 @pytest.mark.parametrize('name', sorted(LOSSES))

@@ -37,20 +37,11 @@ def _runner(work_dir, teacher_ckpt, max_epochs, resume_from=None):
         'train_dataloader.dataset.indices': 64,
         'train_cfg.max_epochs': max_epochs,
         'train_cfg.val_interval': 100,
-        'model.distiller.student_recorders.labels': dict(
-            type='ModuleInputs', source='head.loss_module'),
+        # KDDistiller wires the loss to the logits and labels.
         'model.distiller.distill_losses': dict(
             _delete_=True,
             loss_dkd=dict(
                 type='DKDLoss', tau=4.0, warmup_epochs=WARMUP_EPOCHS)),
-        'model.distiller.loss_forward_mappings': dict(
-            _delete_=True,
-            loss_dkd=dict(
-                preds_S=dict(from_student=True, recorder='logits'),
-                preds_T=dict(from_student=False, recorder='logits'),
-                gt_labels=dict(
-                    from_student=True, recorder='labels', data_idx=1))),
-        'custom_hooks': [dict(type='DistillLossWarmupHook')],
     }
     if resume_from:
         options.update(resume=True, load_from=resume_from)

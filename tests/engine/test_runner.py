@@ -50,3 +50,23 @@ def test_crash_while_saving_leaves_previous_checkpoint(tmp_path,
     assert calls[1].endswith('epoch_2.pth.partial')
     last = (tmp_path / 'last_checkpoint').read_text()
     assert last.endswith('epoch_1.pth')
+
+
+def test_top_level_teacher_checkpoint_is_refused(tmp_path, random_teacher_ckpt):
+    # The teacher bases' helper keys are None in every distillation config:
+    # `--cfg-options teacher_ckpt=X` would set a key nothing reads.
+    from tests.conftest import KD_CONFIG
+    cfg = load_config(KD_CONFIG, {'work_dir': str(tmp_path),
+                                  'teacher_ckpt': random_teacher_ckpt})
+    with pytest.raises(ValueError, match=r'set model\.teacher_ckpt instead'):
+        build_runner(cfg)
+
+
+def test_validation_reports_the_teacher_by_default(tmp_path,
+                                                   random_teacher_ckpt):
+    from mmcls_kd.engine.val_loop import TeacherOnceValLoop
+    from tests.conftest import KD_CONFIG
+    cfg = load_config(KD_CONFIG, {'work_dir': str(tmp_path),
+                                  'model.teacher_ckpt': random_teacher_ckpt})
+    assert 'type' not in cfg.val_cfg
+    assert isinstance(build_runner(cfg).val_loop, TeacherOnceValLoop)

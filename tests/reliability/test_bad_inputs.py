@@ -124,7 +124,7 @@ def test_teacher_distill_refuses_a_teacher_with_other_classes(config):
 def _nkd_with_recorder_source(source):
     model = _model_cfg(NKD_CONFIG, teacher_ckpt=None,
                        allow_random_teacher=True)
-    model['distiller']['student_recorders']['logits']['source'] = source
+    model['distiller']['student_recorders'] = dict(logits=dict(source=source))
     return model
 
 
@@ -136,8 +136,8 @@ def test_recorder_source_error_suggests_the_nearest_module():
 def test_loss_forward_mapping_with_an_unknown_argument_is_named():
     model = _model_cfg(NKD_CONFIG, teacher_ckpt=None,
                        allow_random_teacher=True)
-    model['distiller']['loss_forward_mappings']['loss_nkd']['preds_X'] = \
-        dict(from_student=True, recorder='logits')
+    model['distiller']['loss_forward_mappings'] = dict(
+        loss_nkd=dict(preds_X=dict(from_student=True, recorder='logits')))
     with pytest.raises(AssertionError) as err:
         _build(model)
     assert 'preds_X' in str(err.value) and 'NKDLoss' in str(err.value)

@@ -1,0 +1,9 @@
+# resnet34 -> resnet18: the student's distillation base with the resnet34
+# teacher and its checkpoint (from the teacher base).
+_base_ = ['./student_resnet18_in1k.py', '../teachers/resnet34_in1k.py']
+
+model = dict(teacher={{_base_.teacher}}, teacher_ckpt={{_base_.teacher_ckpt}})
+# The teacher base's helpers: the model's teacher and checkpoint are the ones
+# used, and a top-level one set later (--cfg-options teacher_ckpt=...) is an
+# error instead of being ignored.
+teacher = teacher_ckpt = None

@@ -1,0 +1,9 @@
+# The resnet18-w16 on digits student as a distillation algorithm with a
+# frozen teacher: the student whole (its data preprocessor and batch
+# augments with it) and recipe from its baseline config, the logit and label
+# records of KDDistiller. Pair bases add the teacher.
+_base_ = ['../../quickstart/resnet18-w16_1xb32_digits.py']
+
+model = dict(
+    _delete_=True, type='TeacherDistill', architecture={{_base_.model}},
+    distiller=dict(type='KDDistiller'))

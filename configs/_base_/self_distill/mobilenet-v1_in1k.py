@@ -1,0 +1,8 @@
+# The mobilenet-v1 on in1k student distilled from itself (no teacher
+# is built): the student whole and recipe from its baseline config, the
+# logit and label records of KDDistiller.
+_base_ = ['../../baseline/mobilenet-v1_8xb32_in1k.py']
+
+model = dict(
+    _delete_=True, type='SelfDistillation', architecture={{_base_.model}},
+    distiller=dict(type='KDDistiller'))

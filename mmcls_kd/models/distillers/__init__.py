@@ -1,0 +1,3 @@
+from .kd_distiller import KDDistiller
+
+__all__ = ['KDDistiller']

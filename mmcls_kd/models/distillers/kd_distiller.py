@@ -1,0 +1,132 @@
+"""MMRazor's configurable distiller with the wiring of logit distillation
+written once."""
+import copy
+import inspect
+from typing import Dict, Optional
+
+from mmrazor.models.distillers import ConfigurableDistiller
+
+from mmcls_kd.registry import MODELS
+
+_NAMED = (inspect.Parameter.POSITIONAL_OR_KEYWORD,
+          inspect.Parameter.KEYWORD_ONLY)
+
+#: What every logit loss reads: the outputs of the classifier's last linear
+#: layer and the labels (the second input of the head's loss module, which
+#: carries Mixup/CutMix scores when the student mixes its batch).
+STUDENT_RECORDERS = dict(
+    logits=dict(type='ModuleOutputs', source='head.fc'),
+    labels=dict(type='ModuleInputs', source='head.loss_module'))
+DEFAULT_FORWARD_MAPPING = dict(
+    preds_S=dict(from_student=True, recorder='logits'),
+    preds_T=dict(from_student=False, recorder='logits'),
+    gt_labels=dict(from_student=True, recorder='labels', data_idx=1),
+    # USKD's weak classifier on a middle feature (configs name them so).
+    preds_W=dict(from_student=True, recorder='middle', connector='weak'))
+
+
+def merge_by_name(defaults: Dict[str, dict],
+                  given: Optional[Dict[str, dict]]) -> Dict[str, dict]:
+    """``defaults`` updated entry by entry: a given entry's keys override
+    the default entry's (``--cfg-options ...logits.source=X`` keeps the
+    recorder's type); new names are added."""
+    merged = copy.deepcopy(defaults)
+    for name, entry in (given or {}).items():
+        merged[name] = {**merged.get(name, {}), **entry}
+    return merged
+
+
+@MODELS.register_module()
+class KDDistiller(ConfigurableDistiller):
+    """MMRazor's ``ConfigurableDistiller`` with default wiring, that refuses
+    a loss it would never compute.
+
+    Logit losses read the same records in every config, so they are written
+    here once and a method config names only its loss:
+
+    - student recorders ``logits`` (``head.fc`` outputs) and ``labels``
+      (the inputs of ``head.loss_module``); the teacher's ``logits`` are
+      recorded as the student's unless given;
+    - each loss gets, for every argument of its ``forward`` named in the
+      default mapping (``preds_S``, ``preds_T``, ``gt_labels``,
+      ``preds_W``) whose record exists, that record; its
+      ``loss_forward_mappings`` entry, if any, overrides argument by
+      argument (feature losses map ``preds_S`` and ``preds_T`` to their own
+      records).
+
+    Given recorders and mapping entries are merged by name over these
+    defaults, so ``--cfg-options`` reaches every field. MMRazor computes
+    only the losses that have a mapping, so a forgotten mapping would
+    silently never train; here every required argument of every loss must
+    come from a record, checked when the distiller is built.
+
+    Args:
+        student_recorders (dict, optional): recorders on the student, over
+            the defaults above.
+        teacher_recorders (dict, optional): recorders on the teacher, over
+            a ``logits`` recorder like the student's.
+        default_forward_mapping (dict, optional): argument name -> record,
+            over the default mapping above.
+        loss_forward_mappings (dict, optional): per-loss mappings, as in
+            ``ConfigurableDistiller``, over the default mapping.
+        **kwargs: connectors, losses and deliveries, as in
+            ``ConfigurableDistiller``.
+    """
+
+    def __init__(self,
+                 student_recorders: Optional[Dict[str, dict]] = None,
+                 teacher_recorders: Optional[Dict[str, dict]] = None,
+                 default_forward_mapping: Optional[Dict[str, dict]] = None,
+                 loss_forward_mappings: Optional[Dict[str, dict]] = None,
+                 **kwargs) -> None:
+        student_recorders = merge_by_name(STUDENT_RECORDERS,
+                                          student_recorders)
+        teacher_recorders = merge_by_name(
+            dict(logits=student_recorders['logits']), teacher_recorders)
+        super().__init__(
+            student_recorders=student_recorders,
+            teacher_recorders=teacher_recorders,
+            **kwargs)
+        defaults = merge_by_name(DEFAULT_FORWARD_MAPPING,
+                                 default_forward_mapping)
+        explicit = loss_forward_mappings or {}
+        unknown = sorted(set(explicit) - set(self.distill_losses))
+        if unknown:
+            raise ValueError(
+                f'{type(self).__name__}: loss_forward_mappings names '
+                f'{unknown}, which are not in distill_losses '
+                f'{sorted(self.distill_losses)}')
+        mappings = {}
+        for name, loss in self.distill_losses.items():
+            params = {
+                arg: param
+                for arg, param in inspect.signature(
+                    loss.forward).parameters.items() if param.kind in _NAMED
+            }
+            mapping = {
+                arg: defaults[arg]
+                for arg in params
+                if arg in defaults and self._has_record(defaults[arg])
+            }
+            mapping = merge_by_name(mapping, explicit.get(name))
+            missing = [
+                arg for arg, param in params.items()
+                if param.default is param.empty and arg not in mapping
+            ]
+            if missing:
+                raise ValueError(
+                    f'{type(self).__name__}: the inputs {missing} of {name} '
+                    f'({type(loss).__name__}) come from no record; map them '
+                    f'in loss_forward_mappings.{name}')
+            mappings[name] = mapping
+        self._check_loss_forward_mappings(self.distill_losses, mappings,
+                                          self.student_recorders,
+                                          self.teacher_recorders)
+        self.loss_forward_mappings = mappings
+
+    def _has_record(self, record: dict) -> bool:
+        recorders = (self.student_recorders if record['from_student'] else
+                     self.teacher_recorders).recorders
+        connector = record.get('connector')
+        return record['recorder'] in recorders and (
+            connector is None or connector in self.connectors)
