@@ -94,6 +94,12 @@ def test_base_image_is_pinned_to_a_torch_mmcv_builds_with(dockerfile):
     torch = Version(match['torch'])
     # mmcv 2.1.0's setup.py compiles with C++17; torch >= 2.10 needs C++20.
     assert Version('2.0') <= torch < Version('2.10')
+    # The image's torch is installed with --no-deps: it must satisfy the
+    # package's own requirement (KDRunner needs torch >= 2.6).
+    with open(RUNTIME) as f:
+        required = next(Requirement(line.split('#')[0].strip())
+                        for line in f if line.startswith('torch'))
+    assert required.specifier.contains(torch), (str(required), str(torch))
 
 
 def test_versions_are_those_of_runtime_requirements(dockerfile):
