@@ -61,7 +61,10 @@ class DeviceAmpOptimWrapper(AmpOptimWrapper):
     def load_state_dict(self, state_dict: dict) -> None:
         if self._on_cpu:
             # A checkpoint written on a GPU carries a scaler CPU does not use.
-            state_dict.pop('loss_scaler', None)
+            state_dict = {
+                key: value
+                for key, value in state_dict.items() if key != 'loss_scaler'
+            }
             return OptimWrapper.load_state_dict(self, state_dict)
         return super().load_state_dict(state_dict)
 

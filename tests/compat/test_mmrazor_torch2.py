@@ -39,10 +39,25 @@ def test_quantization_stand_in_fails_loudly():
         QConfigHandler(dict())
 
 
-def test_patch_is_a_no_op_once_mmrazor_is_imported():
-    from mmcls_kd.compat import patch_mmrazor_quantization
-    assert 'mmrazor.structures' in sys.modules
-    assert patch_mmrazor_quantization() is False
+def test_patch_installs_stand_ins_once_and_only_before_mmrazor():
+    # The compat module alone (not the package, whose import applies it),
+    # in a fresh interpreter: the first call installs the stand-ins, a
+    # second one, after MMRazor's structures are imported, leaves them.
+    from mmcls_kd.compat import mmrazor_torch2
+    proc = _python(
+        'import importlib.util, sys\n'
+        f'spec = importlib.util.spec_from_file_location("m", '
+        f'{mmrazor_torch2.__file__!r})\n'
+        'm = importlib.util.module_from_spec(spec); spec.loader.exec_module(m)\n'
+        'print(m.patch_mmrazor_quantization())\n'
+        'stand_in = sys.modules["mmrazor.structures.quantization"]\n'
+        'import mmrazor.structures\n'
+        'print(m.patch_mmrazor_quantization())\n'
+        'print(sys.modules["mmrazor.structures.quantization"] is stand_in, '
+        'type(stand_in).__name__)\n')
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.split() == ['True', 'False', 'True',
+                                   '_QuantizationStandIn']
 
 
 def test_algorithms_turn_inplace_activations_off(random_teacher_ckpt):

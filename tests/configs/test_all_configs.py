@@ -61,6 +61,52 @@ def _build(cfg):
     return built
 
 
+# Losses whose preds_S / preds_T are logits and gt_labels the labels.
+LOGIT_LOSSES = ('KDLoss', 'KLDivergence', 'DKDLoss', 'NKDLoss', 'WSLDLoss',
+                'NormKDLoss', 'USKDLoss', 'TfKDRegLoss', 'ZipfLSLoss')
+
+
+def _capture_head_outputs(model):
+    """The logits each classification head computes in the training
+    step, captured at the head itself (what a logit recorder must see)."""
+    outputs = {}
+    sides = [('student', model.architecture)]
+    if getattr(model, 'teacher', None) is not None:
+        sides.append(('teacher', model.teacher))
+    for side, network in sides:
+        network.head.register_forward_hook(
+            lambda module, args, out, side=side: outputs.update({side: out}))
+    return outputs
+
+
+def _check_logit_wiring(model, heads, batch):
+    """Every logit loss reads the heads' logits and the batch's labels:
+    a mapping wired to another record fails here."""
+    distiller = model.distiller
+    for name, mapping in distiller.loss_forward_mappings.items():
+        loss = distiller.distill_losses[name]
+        if type(loss).__name__ not in LOGIT_LOSSES:
+            continue
+        for arg, record in mapping.items():
+            if record.get('connector'):
+                continue
+            value = distiller.get_record(**record)
+            if arg in ('preds_S', 'preds_T'):
+                side = 'student' if arg == 'preds_S' else 'teacher'
+                if side == 'teacher' and 'teacher' not in heads:
+                    continue
+                assert torch.equal(value, heads[side]), (name, arg)
+            elif arg == 'gt_labels' and value.dim() == 2:
+                # Mixup/CutMix scores: a distribution per image.
+                assert value.min() >= 0, (name, arg)
+                torch.testing.assert_close(
+                    value.sum(1), torch.ones(len(value)), msg=(name, arg))
+            elif arg == 'gt_labels':
+                labels = torch.stack([s.gt_label for s in
+                                      batch['data_samples']]).view(-1)
+                assert torch.equal(value.view(-1), labels), (name, arg)
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
 def test_config_loads(path):
     cfg = Config.fromfile(path)
@@ -87,11 +133,14 @@ def test_config_builds_and_steps(path):
             i % num_classes) for i in range(2)])
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
     model.train()
+    distilled = cfg.model.type != 'ImageClassifier'
+    heads = _capture_head_outputs(model) if distilled else None
     losses = model.train_step(batch, optim)
     assert losses and all(torch.isfinite(torch.as_tensor(v))
                           for v in losses.values())
-    if cfg.model.type != 'ImageClassifier':
+    if distilled:
         assert any(k.startswith('distill.') for k in losses)
+        _check_logit_wiring(model, heads, batch)
     model.eval()
     outputs = model.val_step(batch)
     assert len(outputs) == 2 and outputs[0].pred_score.shape == (num_classes, )

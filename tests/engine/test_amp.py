@@ -25,12 +25,30 @@ def test_cpu_autocasts_to_bf16_and_steps():
     assert 'loss_scaler' not in wrapper.state_dict()
 
 
-def test_gpu_checkpoint_scaler_state_is_dropped_on_cpu():
+def test_gpu_checkpoint_resumes_on_cpu_with_its_optimizer_state():
+    torch.manual_seed(0)
     model = nn.Linear(4, 3)
-    wrapper = _wrapper(model)
-    state = wrapper.state_dict()
-    state['loss_scaler'] = {'scale': 1024.0}
-    wrapper.load_state_dict(state)
+    trained = DeviceAmpOptimWrapper(optimizer=torch.optim.SGD(
+        model.parameters(), lr=0.1, momentum=0.9))
+    with trained.optim_context(model):
+        out = model(torch.randn(5, 4))
+    trained.update_params(out.float().pow(2).mean())
+    # As a GPU run saves it: the optimizer's state and the loss scaler's.
+    state = trained.state_dict()
+    state['loss_scaler'] = {'scale': 1024.0, '_growth_tracker': 3}
+
+    resumed = DeviceAmpOptimWrapper(optimizer=torch.optim.SGD(
+        model.parameters(), lr=0.5, momentum=0.9))
+    resumed.load_state_dict(state)
+    buffers = [resumed.optimizer.state[p]['momentum_buffer']
+               for p in model.parameters()]
+    expected = [trained.optimizer.state[p]['momentum_buffer']
+                for p in model.parameters()]
+    assert all(torch.equal(a, b) for a, b in zip(buffers, expected))
+    assert resumed.get_lr()['lr'] == [0.1]
+    assert resumed.loss_scaler is None
+    # The checkpoint the caller holds is left as it was.
+    assert state['loss_scaler'] == {'scale': 1024.0, '_growth_tracker': 3}
 
 
 def test_fp16_on_cpu_is_refused():
