@@ -12,28 +12,21 @@ parent scope without a prefix.
 * A name that lives in a sibling scope takes that scope as a prefix, e.g.
   ``mmrazor.ConfigurableDistiller`` or ``mmrazor.KLDivergence`` for models.
 """
-from mmengine.registry import Registry
-
-from .compat import apply_compat
-
-apply_compat()
-
+# Importing ``mmcls_kd`` (the parent package, imported before this module)
+# has applied ``mmcls_kd.compat``, which MMRazor needs before its import.
 # The parents' own components must be registered before a child looks a name
 # up in them: MMRazor has no lazy import locations, MMPretrain's cover only
 # some registries.
-import mmpretrain.datasets  # noqa: E402,F401
-import mmpretrain.engine  # noqa: E402,F401
-import mmpretrain.evaluation  # noqa: E402,F401
-import mmpretrain.models  # noqa: E402,F401
-import mmpretrain.visualization  # noqa: E402,F401
-import mmrazor.engine  # noqa: E402,F401
-import mmrazor.models  # noqa: E402,F401
-from mmpretrain import registry as pretrain  # noqa: E402
-from mmrazor import registry as razor  # noqa: E402
-
-from .compat.mmrazor_torch2 import patch_mmrazor_inplace_false  # noqa: E402
-
-patch_mmrazor_inplace_false()
+import mmpretrain.datasets  # noqa: F401
+import mmpretrain.engine  # noqa: F401
+import mmpretrain.evaluation  # noqa: F401
+import mmpretrain.models  # noqa: F401
+import mmpretrain.visualization  # noqa: F401
+import mmrazor.engine  # noqa: F401
+import mmrazor.models  # noqa: F401
+from mmengine.registry import Registry
+from mmpretrain import registry as pretrain
+from mmrazor import registry as razor
 
 _SCOPE = 'mmcls_kd'
 

@@ -2,7 +2,8 @@
 PyTorch. Each module holds one fix and says why it exists."""
 from .checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
                          patch_mmengine_local_loader, trusted_checkpoint)
-from .mmrazor_torch2 import patch_mmrazor_quantization
+from .mmrazor_torch2 import (patch_mmrazor_inplace_false,
+                             patch_mmrazor_quantization)
 
 
 def register_config_package() -> None:
@@ -33,13 +34,15 @@ def apply_compat() -> None:
         return
     require_mmcv()
     patch_mmrazor_quantization()
+    patch_mmrazor_inplace_false()
     patch_mmengine_local_loader()
     register_config_package()
     _applied = True
 
 
 __all__ = [
-    'apply_compat', 'patch_mmrazor_quantization', 'patch_mmengine_local_loader',
+    'apply_compat', 'patch_mmrazor_quantization', 'patch_mmrazor_inplace_false',
+    'patch_mmengine_local_loader',
     'load_checkpoint_file', 'trusted_checkpoint', 'UnsafeCheckpointError',
     'register_config_package', 'require_mmcv'
 ]

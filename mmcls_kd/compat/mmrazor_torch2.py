@@ -58,8 +58,9 @@ def patch_mmrazor_inplace_false() -> None:
     while it is an ``OrderedDict``; torch 2 stores submodules in a plain
     ``dict``, so the walk stops at the top and every ``ReLU(inplace=True)``
     stays in place. A recorder on such a module's input then records the
-    tensor after the activation overwrote it. Called after MMRazor is
-    imported (see ``mmcls_kd.registry``).
+    tensor after the activation overwrote it. Imports MMRazor's algorithms,
+    so it runs after :func:`patch_mmrazor_quantization` (see
+    ``apply_compat``).
     """
     from mmrazor.models.algorithms.base import BaseAlgorithm
 
