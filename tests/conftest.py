@@ -1,3 +1,5 @@
+import copy
+import functools
 import os
 import os.path as osp
 import subprocess
@@ -7,6 +9,11 @@ import pytest
 import torch
 
 import mmcls_kd  # noqa: F401
+
+# Under pytest-xdist (`-n 2`) each worker takes one core: two workers with
+# two threads each would only fight over the machine's two cores.
+if os.environ.get('PYTEST_XDIST_WORKER'):
+    torch.set_num_threads(1)
 
 REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
 QUICK = osp.join(REPO, 'configs', 'quickstart')
@@ -21,6 +28,19 @@ TINY = [
     'test_dataloader.dataset.indices=64',
     'default_hooks.logger.interval=1',
 ]
+
+
+@functools.lru_cache(maxsize=None)
+def _parsed_config(path: str):
+    from mmengine.config import Config
+    return Config.fromfile(path)
+
+
+def parsed_config(path: str):
+    """``Config.fromfile(path)``, parsed once per test process (the config
+    tests read each of the ~130 configs several times); a copy, so a test
+    may change it."""
+    return copy.deepcopy(_parsed_config(osp.abspath(path)))
 
 
 def tool_env() -> dict:

@@ -10,12 +10,11 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
 from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from tests.conftest import REPO
+from tests.conftest import REPO, parsed_config
 
 CONFIGS = sorted(
     p for p in glob.glob(osp.join(REPO, 'configs', '**', '*.py'),
@@ -109,7 +108,7 @@ def _check_logit_wiring(model, heads, batch):
 
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
 def test_config_loads(path):
-    cfg = Config.fromfile(path)
+    cfg = parsed_config(path)
     assert cfg.default_scope == 'mmcls_kd'
     assert cfg.model.type in ('ImageClassifier', 'TeacherDistill',
                               'SelfDistillation')
@@ -120,7 +119,7 @@ def test_config_loads(path):
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
 def test_config_builds_and_steps(path):
     torch.manual_seed(0)
-    cfg = Config.fromfile(path)
+    cfg = parsed_config(path)
     model = _build(cfg)
     channels, size = _input_shape(cfg)
     num_classes = _num_classes(cfg.model)

@@ -15,9 +15,8 @@ import os.path as osp
 import sys
 
 import pytest
-from mmengine.config import Config
 
-from tests.conftest import REPO
+from tests.conftest import REPO, parsed_config
 
 SNAPSHOT = osp.join(osp.dirname(__file__), 'config_snapshot.json')
 
@@ -33,7 +32,7 @@ def config_paths():
 
 def resolve(path):
     """The config as plain JSON values (tuples become lists)."""
-    resolved = Config.fromfile(osp.join(REPO, path)).to_dict()
+    resolved = parsed_config(osp.join(REPO, path)).to_dict()
     return json.loads(json.dumps(resolved, sort_keys=True))
 
 

@@ -6,15 +6,13 @@ of each method, as named beside each group), not read from the configs;
 each config is listed by name. A config that fills a cell and is missing
 here fails ``test_every_paper_config_is_listed``.
 """
-import functools
 import inspect
 import os.path as osp
 
 import pytest
-from mmengine.config import Config
 
 from mmcls_kd.utils import load_cells
-from tests.conftest import REPO
+from tests.conftest import REPO, parsed_config
 
 MMP = 'https://download.openmmlab.com/mmclassification/v0/resnet/'
 MMP_R18 = MMP + 'resnet18_8xb32_in1k_20210831-fbbb1da6.pth'
@@ -149,9 +147,8 @@ def _paper_configs():
 PAPER_CONFIGS = dict(_paper_configs())
 
 
-@functools.lru_cache(maxsize=None)
 def _cfg(name):
-    return Config.fromfile(PAPER_CONFIGS[name])
+    return parsed_config(PAPER_CONFIGS[name])
 
 
 def test_every_paper_config_with_a_teacher_is_listed():
