@@ -7,7 +7,7 @@ _base_ = ['../_base_/distill/vgg13_mobilenet-v2_cifar100.py']
 
 # CRD's 16,384 negatives per sample (its CIFAR-100 and ImageNet value).
 # Must equal the loss's value.
-num_negatives = 16384
+__num_negatives = 16384
 
 # CRD's memory bank has one row per training image: each data sample must
 # carry its index (and its negatives), which the wrapper adds.
@@ -16,7 +16,7 @@ train_dataloader = dict(
         _delete_=True,
         type='CRDDataset',
         dataset={{_base_.train_dataloader.dataset}},
-        num_negatives=num_negatives,
+        num_negatives=__num_negatives,
         mode='exact'))
 
 model = dict(
@@ -40,7 +40,7 @@ model = dict(
                 type='CRDLoss',
                 # One memory-bank row per training image.
                 num_samples=50000,
-                num_negatives=num_negatives,
+                num_negatives=__num_negatives,
                 embed_dim=128,
                 # CRD's NCE temperature, momentum and weight (beta 0.8).
                 tau=0.07,

@@ -25,3 +25,5 @@ train_dataloader = dict(
     batch_size=64, dataset=dict(pipeline={{_base_.tv_train_pipeline}}))
 val_dataloader = dict(dataset=dict(pipeline={{_base_.tv_test_pipeline}}))
 test_dataloader = val_dataloader
+# The pipelines' helper keys: the loaders above hold them.
+tv_train_pipeline = tv_test_pipeline = None

@@ -5,7 +5,7 @@ _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 # The digits have about 1,290 training images outside each class, so the
 # paper's 16,384 negatives (for CIFAR's 49,500) would mostly be repeats:
 # 1,024 here, drawn without replacement. Must equal the loss's value.
-num_negatives = 1024
+__num_negatives = 1024
 
 # CRD's memory bank has one row per training image: each data sample must
 # carry its index (and its negatives), which the wrapper adds.
@@ -14,7 +14,7 @@ train_dataloader = dict(
         _delete_=True,
         type='CRDDataset',
         dataset={{_base_.train_dataloader.dataset}},
-        num_negatives=num_negatives,
+        num_negatives=__num_negatives,
         mode='exact'))
 
 model = dict(
@@ -39,7 +39,7 @@ model = dict(
                 type='CRDLoss',
                 # Size of the digits' training split (Digits.NUM_TRAIN).
                 num_samples=1437,
-                num_negatives=num_negatives,
+                num_negatives=__num_negatives,
                 embed_dim=128,
                 # The paper's NCE temperature, momentum and weight (beta).
                 tau=0.07,
