@@ -43,6 +43,15 @@ def parsed_config(path: str):
     return copy.deepcopy(_parsed_config(osp.abspath(path)))
 
 
+def free_port() -> int:
+    """A TCP port nothing listens on now, for a rendezvous of test ranks:
+    fixed ports collide with another suite running on the same machine."""
+    import socket
+    with socket.socket() as sock:
+        sock.bind(('127.0.0.1', 0))
+        return sock.getsockname()[1]
+
+
 def tool_env() -> dict:
     env = dict(os.environ)
     env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')

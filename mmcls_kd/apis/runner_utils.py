@@ -1,21 +1,13 @@
 """What ``tools/train.py`` and ``tools/test.py`` share."""
-import os
 import os.path as osp
-import re
-from typing import Any, Iterator, Optional, Tuple
+from typing import Optional
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config
 from mmengine.runner import Runner
 
+from mmcls_kd.engine import KDRunner
+from mmcls_kd.engine.preflight import preflight
 from mmcls_kd.registry import RUNNERS
-from mmcls_kd.engine.runner import check_helper_keys
-from .teachers import missing_teacher_hint
-
-_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
-# ``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``https://``, ``s3://``
-# ...: MMEngine's checkpoint loader resolves these itself.
-_REMOTE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
-_PRETRAINED = ('Pretrained', 'PretrainedInit')
 
 
 def load_config(path: str, options: Optional[dict] = None) -> Config:
@@ -28,81 +20,6 @@ def load_config(path: str, options: Optional[dict] = None) -> Config:
     return cfg
 
 
-def _datasets(cfg: dict, where: str) -> Iterator[Tuple[str, dict]]:
-    """Every dataset config under ``cfg``, wrappers included."""
-    yield where, cfg
-    if isinstance(cfg.get('dataset'), dict):
-        yield from _datasets(cfg['dataset'], f'{where}.dataset')
-    for i, child in enumerate(cfg.get('datasets') or []):
-        if isinstance(child, dict):
-            yield from _datasets(child, f'{where}.datasets[{i}]')
-
-
-def check_data_paths(cfg: Config) -> None:
-    """Fail before anything is built when a data set's files are missing.
-
-    Checks ``data_root`` and ``ann_file`` (relative to ``data_root``) of every
-    data loader of the config, and names the key and the path.
-    """
-    for loader_key in _LOADERS:
-        loader = cfg.get(loader_key)
-        if not isinstance(loader, dict) or not isinstance(
-                loader.get('dataset'), dict):
-            continue
-        for where, dataset in _datasets(loader['dataset'],
-                                        f'{loader_key}.dataset'):
-            root = dataset.get('data_root') or ''
-            if root and not osp.isdir(root):
-                raise FileNotFoundError(
-                    f'{where}.data_root does not exist: {root} (set it with '
-                    f'--cfg-options {where}.data_root=PATH)')
-            ann_file = dataset.get('ann_file') or ''
-            if ann_file:
-                path = osp.join(root, ann_file)
-                if not osp.isfile(path):
-                    raise FileNotFoundError(
-                        f'{where}.ann_file does not exist: {path}')
-
-
-def _local_checkpoints(node: Any, where: str) -> Iterator[Tuple[str, str]]:
-    """``(key path, checkpoint)`` of every ``Pretrained`` ``init_cfg`` and
-    every ``teacher_ckpt`` under ``node``."""
-    if isinstance(node, (list, tuple)):
-        for i, child in enumerate(node):
-            # MMEngine's --cfg-options index lists this way.
-            yield from _local_checkpoints(child, f'{where}.{i}')
-        return
-    if not isinstance(node, dict):
-        return
-    kind = node.get('type')
-    if (isinstance(kind, str) and kind.split('.')[-1] in _PRETRAINED
-            and isinstance(node.get('checkpoint'), str)):
-        yield f'{where}.checkpoint', node['checkpoint']
-    if isinstance(node.get('teacher_ckpt'), str):
-        yield f'{where}.teacher_ckpt', node['teacher_ckpt']
-    for key, child in node.items():
-        yield from _local_checkpoints(child, f'{where}.{key}')
-
-
-def check_checkpoint_paths(cfg: Config) -> None:
-    """Fail before anything is built when a local checkpoint the model
-    loads is missing: the ``checkpoint`` of every ``Pretrained``
-    ``init_cfg`` (e.g. a detector's backbone) and every ``teacher_ckpt``.
-
-    URLs and ``scheme://`` names (``torchvision://``, ``open-mmlab://``, ...)
-    are left to MMEngine's loader. The error names the key and the path.
-    """
-    for where, path in _local_checkpoints(cfg.get('model'), 'model'):
-        if (not path or _REMOTE.match(path)
-                or osp.isfile(osp.expanduser(path))):
-            continue
-        relative = '' if osp.isabs(path) else \
-            f' (relative to the working directory {os.getcwd()})'
-        raise FileNotFoundError(
-            f'{where} does not exist: {path}{relative} (set it with '
-            f'--cfg-options {where}=PATH{missing_teacher_hint(path)})')
-
-
 def build_runner(cfg: Config) -> Runner:
     """Build the config's runner (``runner_type``, else MMEngine's).
 
@@ -111,13 +28,12 @@ def build_runner(cfg: Config) -> Runner:
     scope's registry instead, where ``mmcls_kd.KDRunner`` is not found when
     that scope is e.g. ``mmdet`` (a sibling, not a child, of ``mmcls_kd``).
     """
-    check_helper_keys(cfg)
-    check_data_paths(cfg)
-    check_checkpoint_paths(cfg)
     runner_type = cfg.get('runner_type', 'Runner')
     runner_cls = RUNNERS.get(runner_type) if isinstance(
         runner_type, str) else runner_type
     if runner_cls is None:
         raise KeyError(f'runner_type {runner_type!r} is not registered in '
                        f'the {RUNNERS.scope} scope or its parents')
+    if not issubclass(runner_cls, KDRunner):
+        preflight(cfg)  # KDRunner.from_cfg runs it itself
     return runner_cls.from_cfg(cfg)

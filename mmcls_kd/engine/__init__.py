@@ -1,7 +1,8 @@
 from . import hooks  # noqa: F401
-from .val_loop import TeacherOnceValLoop
 from .amp import DeviceAmpOptimWrapper
-from .runner import KDRunner, ResumableEpochBasedTrainLoop, init_cpu_dist
+from .dist import init_cpu_dist
+from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
+from .runner import KDRunner
 
 __all__ = [
     'DeviceAmpOptimWrapper', 'KDRunner', 'ResumableEpochBasedTrainLoop',

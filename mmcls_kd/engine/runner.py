@@ -1,155 +1,22 @@
 """``KDRunner``: MMEngine's ``Runner`` with the fixes distillation runs need
 on current PyTorch and on machines without a GPU."""
-import itertools
 import os
 import os.path as osp
-import subprocess
-from typing import Iterator, Sequence
 
 import torch
-import torch.distributed as torch_dist
 from mmengine.dist import all_gather_object, is_distributed, is_main_process
-from mmengine.runner import EpochBasedTrainLoop, Runner
-from torch.utils.data import DataLoader
+from mmengine.runner import Runner
 
 from mmcls_kd.compat.checkpoint import trusted_checkpoint
-from mmcls_kd.registry import LOOPS, RUNNERS
-from .hooks.rng_state import rng_preserved, training_rng_state
-from .val_loop import TeacherOnceValLoop
+from mmcls_kd.registry import RUNNERS
+from .dist import init_cpu_dist
+from .hooks.rng_state import training_rng_state
+from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
+from .preflight import preflight
 
 # Hooks every KDRunner run has, in addition to the configured ones.
 _ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook',
                     'DistillLossWarmupHook')
-
-
-def _slurm_env() -> None:
-    """Translate SLURM's variables into ``env://`` ones, as MMEngine does."""
-    os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
-    os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
-    os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
-    os.environ.setdefault('MASTER_PORT', '29500')
-    if 'MASTER_ADDR' not in os.environ:
-        nodes = os.environ['SLURM_NODELIST']
-        os.environ['MASTER_ADDR'] = subprocess.getoutput(
-            f'scontrol show hostname {nodes} | head -n1')
-
-
-def _mpi_env() -> None:
-    os.environ.setdefault('RANK', os.environ['OMPI_COMM_WORLD_RANK'])
-    os.environ.setdefault('WORLD_SIZE', os.environ['OMPI_COMM_WORLD_SIZE'])
-    os.environ.setdefault('LOCAL_RANK',
-                          os.environ['OMPI_COMM_WORLD_LOCAL_RANK'])
-    os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
-    os.environ.setdefault('MASTER_PORT', '29500')
-
-
-def init_cpu_dist(launcher: str, timeout_s: int = 1800) -> None:
-    """Start a gloo process group for CPU-only ranks.
-
-    MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` and defaults to
-    NCCL, so it cannot start ranks on a machine without CUDA.
-    """
-    if launcher == 'slurm':
-        _slurm_env()
-    elif launcher == 'mpi':
-        _mpi_env()
-    elif launcher != 'pytorch':
-        raise ValueError(f'unknown launcher {launcher!r}; expected one of '
-                         "'pytorch', 'slurm', 'mpi'")
-    from datetime import timedelta
-    torch_dist.init_process_group(
-        backend='gloo',
-        rank=int(os.environ['RANK']),
-        world_size=int(os.environ['WORLD_SIZE']),
-        timeout=timedelta(seconds=timeout_s))
-
-
-class _SkipBatches:
-    """A batch sampler that leaves out the first ``skip`` batches of
-    another: nothing is loaded for them."""
-
-    def __init__(self, batch_sampler, skip: int) -> None:
-        self.batch_sampler = batch_sampler
-        self.skip = skip
-
-    def __iter__(self) -> Iterator[Sequence[int]]:
-        return itertools.islice(iter(self.batch_sampler), self.skip, None)
-
-    def __len__(self) -> int:
-        return max(len(self.batch_sampler) - self.skip, 0)
-
-
-@LOOPS.register_module()
-class ResumableEpochBasedTrainLoop(EpochBasedTrainLoop):
-    """MMEngine's ``EpochBasedTrainLoop``, with two changes for an exact
-    resume (``KDRunner`` uses it for every ``by_epoch=True`` train config).
-
-    * A run resumed from a checkpoint taken in the middle of an epoch (e.g.
-      ``CheckpointHook(by_epoch=False)``) continues with the next batch of
-      the same data order. MMEngine restarts the interrupted epoch from its
-      first batch: the batches before the checkpoint are trained twice and
-      the run ends with more iterations than ``max_iters``. The samplers'
-      order is a function of the seed and the epoch (``DefaultSampler``), so
-      the batches are skipped by index, without loading them.
-    * Validation leaves the random generators as it found them, so training
-      draws the same numbers whichever epochs are validated, and a run
-      resumed from an end-of-epoch checkpoint does too.
-    """
-
-    def run(self) -> torch.nn.Module:
-        self.runner.call_hook('before_train')
-        while self._epoch < self._max_epochs and not self.stop_training:
-            self.run_epoch()
-            self._decide_current_val_interval()
-            if (self.runner.val_loop is not None
-                    and self._epoch >= self.val_begin
-                    and (self._epoch % self.val_interval == 0
-                         or self._epoch == self._max_epochs)):
-                with rng_preserved():
-                    self.runner.val_loop.run()
-        self.runner.call_hook('after_train')
-        return self.runner.model
-
-    def run_epoch(self) -> None:
-        done = self._iter - self._epoch * len(self.dataloader)
-        if done == 0:
-            return super().run_epoch()
-        if not 0 < done <= len(self.dataloader) or \
-                self.dataloader.batch_sampler is None:
-            self.runner.logger.warning(
-                f'Resumed at iteration {self._iter} of epoch '
-                f'{self._epoch + 1}, which does not fit epochs of '
-                f'{len(self.dataloader)} batches: the epoch is run whole.')
-            return super().run_epoch()
-        self.runner.logger.info(
-            f'Resumed in epoch {self._epoch + 1}: its first {done} batches '
-            'were trained before the checkpoint and are skipped.')
-        self.runner.call_hook('before_train_epoch')
-        self.runner.model.train()
-        # Creating an iterator draws a worker seed from torch's generator;
-        # the uninterrupted run drew it before the checkpoint.
-        with rng_preserved():
-            batches = iter(self._rest_of_epoch(done))
-        for idx, data_batch in enumerate(batches, start=done):
-            self.run_iter(idx, data_batch)
-        self.runner.call_hook('after_train_epoch')
-        self._epoch += 1
-
-    def _rest_of_epoch(self, skip: int) -> DataLoader:
-        loader = self.dataloader
-        return DataLoader(
-            loader.dataset,
-            batch_sampler=_SkipBatches(loader.batch_sampler, skip),
-            num_workers=loader.num_workers,
-            collate_fn=loader.collate_fn,
-            pin_memory=loader.pin_memory,
-            timeout=loader.timeout,
-            worker_init_fn=loader.worker_init_fn,
-            multiprocessing_context=loader.multiprocessing_context,
-            generator=loader.generator,
-            prefetch_factor=loader.prefetch_factor,
-            pin_memory_device=loader.pin_memory_device,
-            in_order=loader.in_order)
 
 
 def _describe_dataset(dataloader: dict) -> str:
@@ -161,20 +28,6 @@ def _describe_dataset(dataloader: dict) -> str:
                       if dataset.get(k) not in (None, ''))
     return f"{dataset.get('type')} ({where})" if where else str(
         dataset.get('type'))
-
-
-def check_helper_keys(cfg) -> None:
-    """Refuse a top-level ``teacher`` / ``teacher_ckpt`` that is set and
-    differs from the model's (``--cfg-options teacher_ckpt=X`` instead of
-    ``model.teacher_ckpt=X``)."""
-    model = cfg.get('model') or {}
-    for key in ('teacher', 'teacher_ckpt'):
-        helper = cfg.get(key)
-        if helper is not None and helper != model.get(key):
-            raise ValueError(
-                f'the top-level {key} differs from model.{key}, which is the '
-                f'one the model uses: set model.{key} instead (e.g. '
-                f'--cfg-options model.{key}=...)')
 
 
 @RUNNERS.register_module()
@@ -196,10 +49,9 @@ class KDRunner(Runner):
     * :class:`DistillLossWarmupHook` (always on) sets the warm-up factor
       of every loss that has one (DKD, ReviewKD) from the epoch.
     * Validation without a loop type is :class:`TeacherOnceValLoop`.
-    * A top-level ``teacher`` or ``teacher_ckpt`` (the helpers the teacher
-      base files define) that differs from the model's stops the run: the
-      model's are the ones used (``--cfg-options teacher_ckpt=X`` would
-      otherwise be ignored).
+    * :func:`~mmcls_kd.engine.preflight.preflight` checks the config before
+      anything is built: data and checkpoint paths, and no top-level
+      ``teacher``/``teacher_ckpt`` that differs from the model's.
     * A data set without samples stops the run when its data loader is
       built, naming it.
     """
@@ -220,7 +72,7 @@ class KDRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg) -> 'KDRunner':
-        check_helper_keys(cfg)
+        preflight(cfg)
         return super().from_cfg(cfg)
 
     def build_val_loop(self, loop):

@@ -1,1 +1,2 @@
-from . import algorithms, backbones, distillers, heads, losses  # noqa: F401
+from . import (algorithms, backbones, connectors, distillers,  # noqa: F401
+               losses, recorders)

@@ -64,9 +64,21 @@ def test_top_level_teacher_checkpoint_is_refused(tmp_path, random_teacher_ckpt):
 
 def test_validation_reports_the_teacher_by_default(tmp_path,
                                                    random_teacher_ckpt):
-    from mmcls_kd.engine.val_loop import TeacherOnceValLoop
+    from mmcls_kd.engine.loops import TeacherOnceValLoop
     from tests.conftest import KD_CONFIG
     cfg = load_config(KD_CONFIG, {'work_dir': str(tmp_path),
                                   'model.teacher_ckpt': random_teacher_ckpt})
     assert 'type' not in cfg.val_cfg
     assert isinstance(build_runner(cfg).val_loop, TeacherOnceValLoop)
+
+
+def test_runner_from_cfg_checks_the_config_before_building(tmp_path):
+    # What mim and Runner.from_cfg users call, without tools/train.py.
+    from mmcls_kd.engine import KDRunner
+    cfg = load_config(STUDENT_CONFIG, {
+        'work_dir': str(tmp_path),
+        'val_dataloader.dataset.data_root': str(tmp_path / 'missing')})
+    with pytest.raises(FileNotFoundError,
+                       match=r'val_dataloader\.dataset\.data_root'):
+        KDRunner.from_cfg(cfg)
+    assert not any(tmp_path.iterdir())

@@ -16,6 +16,7 @@ checkpoints.
 """
 import pytest
 
+from tests.conftest import free_port
 from tests.reliability.helpers import (NKD_CONFIG, USKD_CONFIG, dist_train,
                                        load_own_checkpoint, loss_names,
                                        max_weight_diff, scalars,
@@ -81,7 +82,8 @@ def _assert_losses_agree(rows_single, rows_ddp, names):
 def test_nkd_two_ranks_match_one_process(tmp_path, random_teacher_ckpt):
     config = write_config(tmp_path / 'nkd_gn.py', NKD_CONFIG, _COMPARABLE)
     rows_single, rows_ddp, weight_diff = _parity(
-        tmp_path, config, 29621, {'model.teacher_ckpt': random_teacher_ckpt})
+        tmp_path, config, free_port(),
+        {'model.teacher_ckpt': random_teacher_ckpt})
     names = loss_names(rows_single)
     assert names == ['distill.loss_nkd', 'loss', 'student.loss']
     _assert_losses_agree(rows_single, rows_ddp, names)
@@ -94,7 +96,7 @@ def test_uskd_global_stats_match_and_local_stats_differ(tmp_path):
                               _COMPARABLE)
     config = write_config(tmp_path / 'uskd_gn_monitor.py', comparable,
                           _USKD_LOCAL_MONITOR)
-    rows_single, rows_ddp, weight_diff = _parity(tmp_path, config, 29622, {})
+    rows_single, rows_ddp, weight_diff = _parity(tmp_path, config, free_port(), {})
     _assert_losses_agree(rows_single, rows_ddp,
                          ['distill.loss_uskd', 'loss', 'student.loss'])
     assert weight_diff <= WEIGHT_ATOL

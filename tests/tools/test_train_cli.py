@@ -10,8 +10,8 @@ import time
 import pytest
 import torch
 
-from tests.conftest import (KD_CONFIG, REPO, STUDENT_CONFIG, TINY, run_tool,
-                            tool_env)
+from tests.conftest import (KD_CONFIG, REPO, STUDENT_CONFIG, TINY, free_port,
+                            run_tool, tool_env)
 
 
 def _scalars(work_dir):
@@ -52,7 +52,7 @@ def test_dist_train_two_cpu_ranks_agree(tmp_path, random_teacher_ckpt):
     config.write_text(f'_base_ = [{KD_CONFIG!r}]\n'
                       'custom_hooks = [dict(type="DDPWeightsCheckHook")]\n')
     env = tool_env()
-    env['PORT'] = '29517'
+    env['PORT'] = str(free_port())
     proc = subprocess.run(
         ['bash', 'tools/dist_train.sh', str(config), '2', '--work-dir',
          str(work), '--cfg-options',

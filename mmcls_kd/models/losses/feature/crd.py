@@ -20,7 +20,7 @@ class CRDLoss(nn.Module):
     the momentum memory bank of the paper's code.
 
     The inputs are the L2-normalised embeddings of the student and the
-    teacher (connectors: :class:`~mmcls_kd.models.heads.CRDEmbedding`).
+    teacher (connectors: :class:`~mmcls_kd.models.connectors.CRDEmbedding`).
     For sample ``i`` with the contrast indices ``c_0 = i`` (the positive)
     and ``c_1..c_K`` (negatives), the student-anchored scores are
 

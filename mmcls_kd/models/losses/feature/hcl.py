@@ -17,7 +17,7 @@ class HCLLoss(WarmupMixin, nn.Module):
     Review" (Chen et al., CVPR 2021, arXiv 2104.09044).
 
     For each pair of fused student feature ``F_S`` (the output of
-    :class:`~mmcls_kd.models.heads.ABFConnector`) and teacher feature
+    :class:`~mmcls_kd.models.connectors.ABFConnector`) and teacher feature
     ``F_T`` of the same shape, the mean squared error of the maps and of
     their average-pooled versions at the ``levels`` (4x4, 2x2, 1x1), each
     level smaller than the map's height counted, weighted 1, 1/2, 1/4, ...

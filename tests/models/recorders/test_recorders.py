@@ -7,7 +7,7 @@ from mmrazor.models.task_modules import (ModuleInputsRecorder,
                                          RecorderManager)
 from torch import nn
 
-from mmcls_kd.models.losses.feature import (GroupRecorder,
+from mmcls_kd.models.recorders import (GroupRecorder,
                                             ModuleInputsCopyRecorder)
 
 

@@ -4,7 +4,7 @@ import math
 import pytest
 import torch
 
-from mmcls_kd.models.heads import CRDEmbedding, OFDConnector
+from mmcls_kd.models.connectors import CRDEmbedding, OFDConnector
 
 
 def test_ofd_connector_is_conv1x1_bn_with_he_init():

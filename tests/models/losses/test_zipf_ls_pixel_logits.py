@@ -4,8 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcls_kd.models.heads.pixel_logits import PixelLogits
-from mmcls_kd.registry import MODELS
+from mmcls_kd.models.losses.zipf_ls import _PixelLogits as PixelLogits
 
 
 def _loops(feature, weight, bias):
@@ -26,7 +25,7 @@ def test_matches_the_linear_layer_at_every_position():
     feature = torch.randn(2, 3, 2, 3, generator=generator,
                           dtype=torch.float64)
     fc = torch.nn.Linear(3, 5).double()
-    logits = MODELS.build(dict(type='PixelLogits'))(feature, fc.weight,
+    logits = PixelLogits()(feature, fc.weight,
                                                     fc.bias)
     assert logits.shape == (2, 5, 2, 3)
     torch.testing.assert_close(logits,

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mmcls_kd.models.heads import WeakClassifier
+from mmcls_kd.models.connectors import WeakClassifier
 
 
 def test_gap_is_the_mean_over_space():

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcls_kd.models.heads import ABFConnector
+from mmcls_kd.models.connectors import ABFConnector
 
 
 def _features(seed, batch=2):

@@ -1,0 +1,47 @@
+"""A gloo process group for CPU-only ranks, from any of the launchers."""
+import os
+import subprocess
+from datetime import timedelta
+
+import torch.distributed as torch_dist
+
+
+def _slurm_env() -> None:
+    """Translate SLURM's variables into ``env://`` ones, as MMEngine does."""
+    os.environ.setdefault('RANK', os.environ['SLURM_PROCID'])
+    os.environ.setdefault('WORLD_SIZE', os.environ['SLURM_NTASKS'])
+    os.environ.setdefault('LOCAL_RANK', os.environ.get('SLURM_LOCALID', '0'))
+    os.environ.setdefault('MASTER_PORT', '29500')
+    if 'MASTER_ADDR' not in os.environ:
+        nodes = os.environ['SLURM_NODELIST']
+        os.environ['MASTER_ADDR'] = subprocess.getoutput(
+            f'scontrol show hostname {nodes} | head -n1')
+
+
+def _mpi_env() -> None:
+    os.environ.setdefault('RANK', os.environ['OMPI_COMM_WORLD_RANK'])
+    os.environ.setdefault('WORLD_SIZE', os.environ['OMPI_COMM_WORLD_SIZE'])
+    os.environ.setdefault('LOCAL_RANK',
+                          os.environ['OMPI_COMM_WORLD_LOCAL_RANK'])
+    os.environ.setdefault('MASTER_ADDR', '127.0.0.1')
+    os.environ.setdefault('MASTER_PORT', '29500')
+
+
+def init_cpu_dist(launcher: str, timeout_s: int = 1800) -> None:
+    """Start a gloo process group for CPU-only ranks.
+
+    MMEngine's ``init_dist`` calls ``torch.cuda.set_device`` and defaults to
+    NCCL, so it cannot start ranks on a machine without CUDA.
+    """
+    if launcher == 'slurm':
+        _slurm_env()
+    elif launcher == 'mpi':
+        _mpi_env()
+    elif launcher != 'pytorch':
+        raise ValueError(f'unknown launcher {launcher!r}; expected one of '
+                         "'pytorch', 'slurm', 'mpi'")
+    torch_dist.init_process_group(
+        backend='gloo',
+        rank=int(os.environ['RANK']),
+        world_size=int(os.environ['WORLD_SIZE']),
+        timeout=timedelta(seconds=timeout_s))

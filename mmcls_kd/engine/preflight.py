@@ -1,0 +1,116 @@
+"""Checks of a config that fail before anything is built, naming the key
+and what was expected: ``KDRunner.from_cfg`` runs them, so ``tools/train.py``,
+``Runner.from_cfg`` and ``mim`` users all get them."""
+import os
+import os.path as osp
+import re
+from typing import Any, Iterator, Tuple
+
+from mmengine.config import Config
+
+_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
+# ``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``https://``, ``s3://``
+# ...: MMEngine's checkpoint loader resolves these itself.
+_REMOTE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
+_PRETRAINED = ('Pretrained', 'PretrainedInit')
+
+
+def preflight(cfg) -> None:
+    """Every check of this module."""
+    check_helper_keys(cfg)
+    check_data_paths(cfg)
+    check_checkpoint_paths(cfg)
+
+
+def check_helper_keys(cfg) -> None:
+    """Refuse a top-level ``teacher`` / ``teacher_ckpt`` that is set and
+    differs from the model's (``--cfg-options teacher_ckpt=X`` instead of
+    ``model.teacher_ckpt=X``)."""
+    model = cfg.get('model') or {}
+    for key in ('teacher', 'teacher_ckpt'):
+        helper = cfg.get(key)
+        if helper is not None and helper != model.get(key):
+            raise ValueError(
+                f'the top-level {key} differs from model.{key}, which is the '
+                f'one the model uses: set model.{key} instead (e.g. '
+                f'--cfg-options model.{key}=...)')
+
+
+def _datasets(cfg: dict, where: str) -> Iterator[Tuple[str, dict]]:
+    """Every dataset config under ``cfg``, wrappers included."""
+    yield where, cfg
+    if isinstance(cfg.get('dataset'), dict):
+        yield from _datasets(cfg['dataset'], f'{where}.dataset')
+    for i, child in enumerate(cfg.get('datasets') or []):
+        if isinstance(child, dict):
+            yield from _datasets(child, f'{where}.datasets[{i}]')
+
+
+def check_data_paths(cfg: Config) -> None:
+    """Fail before anything is built when a data set's files are missing.
+
+    Checks ``data_root`` and ``ann_file`` (relative to ``data_root``) of every
+    data loader of the config, and names the key and the path.
+    """
+    for loader_key in _LOADERS:
+        loader = cfg.get(loader_key)
+        if not isinstance(loader, dict) or not isinstance(
+                loader.get('dataset'), dict):
+            continue
+        for where, dataset in _datasets(loader['dataset'],
+                                        f'{loader_key}.dataset'):
+            root = dataset.get('data_root') or ''
+            if root and not osp.isdir(root):
+                raise FileNotFoundError(
+                    f'{where}.data_root does not exist: {root} (set it with '
+                    f'--cfg-options {where}.data_root=PATH)')
+            ann_file = dataset.get('ann_file') or ''
+            if ann_file:
+                path = osp.join(root, ann_file)
+                if not osp.isfile(path):
+                    raise FileNotFoundError(
+                        f'{where}.ann_file does not exist: {path}')
+
+
+def _local_checkpoints(node: Any, where: str) -> Iterator[Tuple[str, str]]:
+    """``(key path, checkpoint)`` of every ``Pretrained`` ``init_cfg`` and
+    every ``teacher_ckpt`` under ``node``."""
+    if isinstance(node, (list, tuple)):
+        for i, child in enumerate(node):
+            # MMEngine's --cfg-options index lists this way.
+            yield from _local_checkpoints(child, f'{where}.{i}')
+        return
+    if not isinstance(node, dict):
+        return
+    kind = node.get('type')
+    if (isinstance(kind, str) and kind.split('.')[-1] in _PRETRAINED
+            and isinstance(node.get('checkpoint'), str)):
+        yield f'{where}.checkpoint', node['checkpoint']
+    if isinstance(node.get('teacher_ckpt'), str):
+        yield f'{where}.teacher_ckpt', node['teacher_ckpt']
+    for key, child in node.items():
+        yield from _local_checkpoints(child, f'{where}.{key}')
+
+
+def check_checkpoint_paths(cfg: Config) -> None:
+    """Fail before anything is built when a local checkpoint the model
+    loads is missing: the ``checkpoint`` of every ``Pretrained``
+    ``init_cfg`` (e.g. a detector's backbone) and every ``teacher_ckpt``.
+
+    URLs and ``scheme://`` names (``torchvision://``, ``open-mmlab://``, ...)
+    are left to MMEngine's loader. The error names the key and the path.
+    """
+    for where, path in _local_checkpoints(cfg.get('model'), 'model'):
+        if (not path or _REMOTE.match(path)
+                or osp.isfile(osp.expanduser(path))):
+            continue
+        relative = '' if osp.isabs(path) else \
+            f' (relative to the working directory {os.getcwd()})'
+        raise FileNotFoundError(
+            f'{where} does not exist: {path}{relative} (set it with '
+            f'--cfg-options {where}=PATH{_teacher_hint(path)})')
+
+
+def _teacher_hint(path: str) -> str:
+    from mmcls_kd.apis.teachers import missing_teacher_hint
+    return missing_teacher_hint(path)

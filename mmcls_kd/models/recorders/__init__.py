@@ -1,0 +1,3 @@
+from .recorders import GroupRecorder, ModuleInputsCopyRecorder
+
+__all__ = ['GroupRecorder', 'ModuleInputsCopyRecorder']
