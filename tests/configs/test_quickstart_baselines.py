@@ -11,7 +11,7 @@ from mmengine.hooks import Hook
 from mmengine.registry import DefaultScope
 
 import mmcls_kd.engine.hooks.loss_warmup  # noqa: F401
-import mmcls_kd.models.losses.baselines  # noqa: F401
+import mmcls_kd.models.losses  # noqa: F401
 from mmcls_kd.apis import build_runner, load_config
 from mmcls_kd.registry import MODELS
 from tests.conftest import QUICK, STUDENT_CONFIG

@@ -9,7 +9,7 @@ from mmengine.hooks import Hook
 from mmcls_kd.apis import build_runner, load_config
 from mmcls_kd.engine.hooks.loss_warmup import (DistillLossWarmupHook,
                                                warmup_losses)
-from mmcls_kd.models.losses.baselines import DKDLoss, KDLoss
+from mmcls_kd.models.losses import DKDLoss, KDLoss
 from tests.conftest import KD_CONFIG
 
 WARMUP_EPOCHS = 4

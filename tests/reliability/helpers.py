@@ -117,3 +117,71 @@ def build_loss_or_skip(name: str):
         pytest.skip(f'{name}.forward needs {unknown}, which this test '
                     'cannot synthesise')
     return loss, [p for p in params if p in known]
+
+
+def _crd_case(gen):
+    from mmengine.structures import BaseDataElement
+
+    from mmcls_kd.models.losses import CRDLoss
+    # The memory bank starts random (torch's generator): the same one for
+    # every run of the case.
+    torch.manual_seed(0)
+    loss = CRDLoss(num_samples=32, num_negatives=16, embed_dim=16)
+    samples = [
+        BaseDataElement(metainfo=dict(
+            sample_idx=i, contrast_idx=torch.arange(17) + i))
+        for i in range(8)
+    ]
+    embed = {name: torch.nn.functional.normalize(
+        torch.randn(8, 16, generator=gen), dim=1)
+        for name in ('preds_S', 'preds_T')}
+    return loss, embed, dict(data_samples=samples)
+
+
+def _ofd_case(gen):
+    from mmcls_kd.models.losses import OFDLoss
+    features = {name: torch.randn(8, 6, 4, 4, generator=gen)
+                for name in ('preds_S', 'preds_T')}
+    bn = dict(bn_weight=torch.rand(6, generator=gen) + 0.5,
+              bn_bias=torch.randn(6, generator=gen))
+    return OFDLoss(), features, bn
+
+
+def _hcl_case(gen):
+    from mmcls_kd.models.losses import HCLLoss
+    shapes = [(8, 4, 8, 8), (8, 6, 4, 4), (8, 6, 1, 1)]
+    # A list input: one entry per stage, cast and differentiated together.
+    return HCLLoss(), {
+        'preds_S': [torch.randn(s, generator=gen) for s in shapes],
+        'preds_T': [torch.randn(s, generator=gen) for s in shapes]
+    }, {}
+
+
+def _rkd_case(gen):
+    from mmcls_kd.models.losses import RKDAngleLoss
+    return RKDAngleLoss(), {name: torch.randn(8, 12, generator=gen)
+                            for name in ('preds_S', 'preds_T')}, {}
+
+
+def _zipf_case(gen):
+    from mmcls_kd.models.losses import ZipfLSLoss
+    classes = 10
+    inputs = dict(preds_S=3 * torch.randn(8, classes, generator=gen),
+                  feat=torch.randn(8, 6, 3, 3, generator=gen),
+                  fc_weight=torch.randn(classes, 6, generator=gen),
+                  fc_bias=torch.randn(classes, generator=gen))
+    labels = torch.arange(8) % classes
+    return ZipfLSLoss(correct_only=False), inputs, dict(gt_labels=labels)
+
+
+#: Losses whose inputs are not only logits and labels: name -> a function
+#: of a torch.Generator giving (loss, float inputs, other inputs). CRD's
+#: embeddings are unit vectors by contract (its connectors normalise them),
+#: so it is not scaled up in the large-input test.
+FEATURE_CASES = {
+    'CRDLoss': _crd_case,
+    'HCLLoss': _hcl_case,
+    'OFDLoss': _ofd_case,
+    'RKDAngleLoss': _rkd_case,
+    'ZipfLSLoss': _zipf_case,
+}

@@ -4,7 +4,9 @@ GPU's autocast gives), against the same loss on the fp32 logits.
 
 The losses are found through ``__all__`` when the tests are collected, so a
 new loss is covered without touching this file. Inputs are synthesised from
-the argument names of ``forward`` (logits ``preds_*``, ``gt_labels``).
+the argument names of ``forward`` (logits ``preds_*``, ``gt_labels``); the
+losses that take features (``FEATURE_CASES``: CRD, OFD, ReviewKD's HCL, RKD,
+Zipf's LS) get theirs from a factory each.
 """
 from typing import Dict
 
@@ -12,9 +14,11 @@ import pytest
 import torch
 
 import mmcls_kd.models.losses as losses
-from tests.reliability.helpers import LABEL_ARG, LOGIT_ARGS, build_loss_or_skip
+from tests.reliability.helpers import (FEATURE_CASES, LABEL_ARG, LOGIT_ARGS,
+                                       build_loss_or_skip)
 
 NUM_SAMPLES, NUM_CLASSES = 8, 10
+LOGIT_LOSSES = [name for name in losses.__all__ if name not in FEATURE_CASES]
 EXTREME = 1e4
 
 # (input dtype, autocast) per precision, and the tolerances met against
@@ -93,7 +97,7 @@ def _reference(name, logit_kind, label_kind):
 @pytest.mark.parametrize('label_kind', ['hard', 'mixed'])
 @pytest.mark.parametrize('logit_kind', ['confident-right', 'confident-mixed'])
 @pytest.mark.parametrize('precision', list(PRECISIONS))
-@pytest.mark.parametrize('name', losses.__all__)
+@pytest.mark.parametrize('name', LOGIT_LOSSES)
 def test_fully_confident_logits_give_finite_loss_and_gradients(
         name, precision, logit_kind, label_kind):
     loss, args, logits, labels, _ = _reference(name, logit_kind, label_kind)
@@ -106,7 +110,7 @@ def test_fully_confident_logits_give_finite_loss_and_gradients(
 
 @pytest.mark.parametrize('label_kind', ['hard', 'mixed'])
 @pytest.mark.parametrize('precision', list(PRECISIONS))
-@pytest.mark.parametrize('name', losses.__all__)
+@pytest.mark.parametrize('name', LOGIT_LOSSES)
 def test_ordinary_logits_match_fp32(name, precision, label_kind):
     loss, args, logits, labels, (ref_value, ref_grads) = _reference(
         name, 'ordinary', label_kind)
@@ -120,3 +124,47 @@ def test_ordinary_logits_match_fp32(name, precision, label_kind):
         scale = ref_grads[arg].abs().max().double()
         error = (grad.double() - ref_grads[arg].double()).abs().max()
         assert error <= grad_rtol * scale, (arg, error.item(), scale.item())
+
+
+def _run_case(name, dtype, autocast, scale=1.0):
+    """The loss of ``FEATURE_CASES[name]`` on its inputs times ``scale``,
+    cast to ``dtype``, and the gradients of the float inputs."""
+    loss, floats, others = FEATURE_CASES[name](torch.Generator().manual_seed(0))
+    leaves, inputs = [], dict(others)
+    for arg, value in floats.items():
+        values = value if isinstance(value, list) else [value]
+        cast = [(v * scale).to(dtype).requires_grad_() for v in values]
+        leaves += cast
+        inputs[arg] = cast if isinstance(value, list) else cast[0]
+    with torch.autocast('cpu', dtype=torch.bfloat16, enabled=autocast):
+        value = loss(**inputs)
+    value.backward()
+    return value.detach(), [leaf.grad for leaf in leaves]
+
+
+@pytest.mark.parametrize('precision', list(PRECISIONS))
+@pytest.mark.parametrize('name', sorted(FEATURE_CASES))
+def test_feature_losses_match_fp32(name, precision):
+    ref_value, ref_grads = _run_case(name, torch.float32, False)
+    value, grads = _run_case(name, *PRECISIONS[precision])
+    loss_rtol, grad_rtol = TOLERANCES[precision]
+    assert value.dtype in (torch.float32, torch.float64)
+    assert value.double().item() == pytest.approx(
+        ref_value.double().item(), rel=loss_rtol)
+    for grad, ref in zip(grads, ref_grads):
+        assert (grad is None) == (ref is None)
+        if ref is None:
+            continue
+        scale = ref.abs().max().double().clamp_min(1e-12)
+        error = (grad.double() - ref.double()).abs().max()
+        assert error <= grad_rtol * scale, (error.item(), scale.item())
+
+
+@pytest.mark.parametrize('precision', list(PRECISIONS))
+@pytest.mark.parametrize('name', sorted(FEATURE_CASES))
+def test_feature_losses_stay_finite_on_large_inputs(name, precision):
+    scale = 1.0 if name == 'CRDLoss' else 1e3
+    value, grads = _run_case(name, *PRECISIONS[precision], scale=scale)
+    assert torch.isfinite(value), value
+    assert any(g is not None for g in grads)
+    assert all(torch.isfinite(g).all() for g in grads if g is not None)

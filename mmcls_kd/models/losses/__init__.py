@@ -1,7 +1,16 @@
-from . import feature  # noqa: F401
-from .baselines import *  # noqa: F401,F403
-from .baselines import __all__ as _baselines
+"""Every distillation loss of the package; importing registers them."""
+from .dkd import DKDLoss
+from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
+from .kd import KDLoss
 from .nkd import NKDLoss
+from .normkd import NormKDLoss
+from .tfkd import TfKDRegLoss
 from .uskd import USKDLoss
+from .wsld import WSLDLoss
+from .zipf_ls import ZipfLSLoss
 
-__all__ = ['NKDLoss', 'USKDLoss'] + list(_baselines)
+__all__ = [
+    'CRDLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss', 'NormKDLoss',
+    'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss', 'WSLDLoss',
+    'ZipfLSLoss'
+]

@@ -1,5 +1,5 @@
 """Universal Self-Knowledge Distillation (USKD)."""
-from typing import Dict, Optional
+from typing import Dict, NamedTuple, Optional
 
 import torch
 import torch.nn as nn
@@ -18,6 +18,17 @@ _RANK_SPACES = ('prob', 'log_prob')
 # The name this option had before it said what it is.
 _RANK_SPACE_ALIASES = {'official': 'log_prob'}
 _BATCH_STATS = ('local', 'global')
+
+
+class _Terms(NamedTuple):
+    """What the loss and its soft labels are made of (see ``_terms``)."""
+    soft: bool  # Mixup/CutMix scores rather than class indices
+    slots: TargetSlots
+    log_prob_t: Tensor  # (N, 2) log S_t of each target slot
+    soft_target: Optional[Tensor]  # (N, 2) detached P_t; None: no target
+    log_weak: Optional[Tensor]  # (N, C) log W
+    log_non_target: Optional[Tensor]  # (N, C - k) log N(S)
+    zipf: Optional[Tensor]  # (N, C) Z, 0 at the targets, not normalised
 
 
 @MODELS.register_module()
@@ -142,29 +153,77 @@ class USKDLoss(nn.Module):
 
     def forward(self,
                 preds_S: Tensor,
-                preds_W: Optional[Tensor] = None,
-                gt_labels: Optional[Tensor] = None) -> Tensor:
+                gt_labels: Tensor,
+                preds_W: Optional[Tensor] = None) -> Tensor:
         """Compute the loss.
 
         Args:
             preds_S (Tensor): Student (final classifier) logits, (N, C).
+            gt_labels (Tensor): Class indices (N,) or Mixup/CutMix scores
+                (N, C).
             preds_W (Tensor, optional): Weak classifier logits, (N, C);
                 None only with ``non_target='none'`` (a config without a
                 weak classifier leaves it out of the loss-forward mapping).
-            gt_labels (Tensor): Class indices (N,) or Mixup/CutMix scores
-                (N, C). Required; a default only so that ``preds_W`` can
-                have one.
 
         Returns:
             Tensor: A scalar, float32 for half-precision, bfloat16 and
             float32 inputs, float64 when an input is float64.
         """
+        terms = self._terms(preds_S, gt_labels, preds_W,
+                            with_zipf=self.non_target == 'zipf')
+        loss = terms.log_prob_t.new_zeros(())
+        if self.target != 'none':
+            loss = loss - self.alpha * (terms.soft_target *
+                                        terms.log_prob_t).sum(1).mean()
+        if self.non_target == 'zipf':
+            loss = loss + self.mu * self._weak_loss(terms.log_weak,
+                                                    gt_labels, terms.soft)
+            # zipf is 0 at the targets, whose log-probability is only a
+            # large negative; dividing the row sums by its total is N(Z).
+            zipf_total = terms.zipf.sum(1).clamp_min(
+                torch.finfo(terms.zipf.dtype).tiny)
+            l_non = -((terms.zipf * terms.log_non_target).sum(1) /
+                      zipf_total).mean()
+            loss = loss + self.beta * l_non
+        return loss * self.loss_weight
+
+    @torch.no_grad()
+    def soft_labels(self, preds_S: Tensor, gt_labels: Tensor,
+                    preds_W: Tensor) -> Dict[str, Tensor]:
+        """The customised soft labels this loss trains towards (Fig. 3),
+        from the path :meth:`forward` takes, batch statistics included.
+
+        Returns:
+            dict: ``target_index`` (N, 2) class of each target slot,
+            ``target_valid`` (N, 2) whether the slot is a target,
+            ``target_value`` (N, 2) the soft target ``P_t`` of Eq. 6 (or
+            of the chosen smoothing; the label value with
+            ``target='none'``; 0 where not a target), and ``non_target``
+            (N, C) the normalised Zipf labels ``N(Z)`` of Eq. 12 (0 at the
+            targets).
+        """
+        if preds_W is None:
+            raise ValueError('USKDLoss.soft_labels: preds_W is required')
+        terms = self._terms(preds_S, gt_labels, preds_W, with_zipf=True)
+        slots = terms.slots
+        target_value = (slots.value * slots.valid if self.target == 'none'
+                        else terms.soft_target)
+        return dict(
+            target_index=slots.index,
+            target_valid=slots.valid,
+            target_value=target_value,
+            non_target=terms.zipf / terms.zipf.sum(1, keepdim=True))
+
+    def _terms(self, preds_S: Tensor, gt_labels: Tensor,
+               preds_W: Optional[Tensor], with_zipf: bool) -> _Terms:
+        """Validate the inputs and compute what the loss and the soft labels
+        are made of."""
         if gt_labels is None:
             raise ValueError('USKDLoss: gt_labels, class indices (N,) or '
                              'scores (N, C), is required, got None')
         if preds_W is None:
             check_logits('USKDLoss', preds_S)
-            if self.non_target != 'none':
+            if with_zipf:
                 raise ValueError("USKDLoss: preds_W of the shape of preds_S "
                                  f"{tuple(preds_S.shape)} is needed unless "
                                  "non_target='none', got None")
@@ -176,64 +235,19 @@ class USKDLoss(nn.Module):
         slots = target_slots(gt_labels, soft, dtype)
         logits = preds_S.to(dtype)
         log_prob = F.log_softmax(logits, dim=1)
-        loss = logits.new_zeros(())
-
+        log_prob_t = log_prob.gather(1, slots.index)
+        soft_target = None
         if self.target != 'none':
-            log_prob_t = log_prob.gather(1, slots.index)
             soft_target = self._soft_target(log_prob_t.detach().exp(), slots)
-            loss = loss - self.alpha * (soft_target * log_prob_t).sum(1).mean()
-
-        if self.non_target == 'zipf':
+        log_weak = log_non_target = zipf = None
+        if with_zipf:
             log_weak = F.log_softmax(preds_W.to(dtype), dim=1)
-            loss = loss + self.mu * self._weak_loss(log_weak, gt_labels, soft)
             log_non_target = F.log_softmax(
                 drop_classes(logits, slots.index), dim=1)
             zipf = self._zipf_labels(log_prob.detach(), log_weak.detach(),
                                      log_non_target.detach(), slots)
-            # zipf is 0 at the targets, whose log-probability is only a large
-            # negative; dividing the row sums by its total is N(Z).
-            zipf_total = zipf.sum(1).clamp_min(torch.finfo(dtype).tiny)
-            l_non = -((zipf * log_non_target).sum(1) / zipf_total).mean()
-            loss = loss + self.beta * l_non
-        return loss * self.loss_weight
-
-    @torch.no_grad()
-    def soft_labels(self, preds_S: Tensor, preds_W: Tensor,
-                    gt_labels: Tensor) -> Dict[str, Tensor]:
-        """The customised soft labels this loss trains towards (Fig. 3).
-
-        Computed by the same code as :meth:`forward`, batch statistics
-        included.
-
-        Returns:
-            dict: ``target_index`` (N, 2) class of each target slot,
-            ``target_valid`` (N, 2) whether the slot is a target,
-            ``target_value`` (N, 2) the soft target ``P_t`` of Eq. 6 (or
-            of the chosen smoothing; 0 where not a target), and
-            ``non_target`` (N, C) the normalised Zipf labels ``N(Z)`` of
-            Eq. 12 (0 at the targets).
-        """
-        if gt_labels is None or preds_W is None:
-            raise ValueError('USKDLoss.soft_labels: preds_W and gt_labels '
-                             'are required')
-        check_logits('USKDLoss', preds_S, preds_W, 'preds_W')
-        soft = check_labels('USKDLoss', gt_labels, preds_S)
-        dtype = compute_dtype(preds_S, preds_W)
-        slots = target_slots(gt_labels, soft, dtype)
-        logits = preds_S.to(dtype)
-        log_prob = F.log_softmax(logits, dim=1)
-        prob_t = log_prob.gather(1, slots.index).exp()
-        target_value = (slots.value * slots.valid if self.target == 'none'
-                        else self._soft_target(prob_t, slots))
-        log_weak = F.log_softmax(preds_W.to(dtype), dim=1)
-        log_non_target = F.log_softmax(
-            drop_classes(logits, slots.index), dim=1)
-        zipf = self._zipf_labels(log_prob, log_weak, log_non_target, slots)
-        return dict(
-            target_index=slots.index,
-            target_valid=slots.valid,
-            target_value=target_value,
-            non_target=zipf / zipf.sum(1, keepdim=True))
+        return _Terms(soft, slots, log_prob_t, soft_target, log_weak,
+                      log_non_target, zipf)
 
     def _batch_mean(self, values: Tensor, valid: Tensor) -> Tensor:
         """Per-slot mean over the valid samples, (N, 2) -> (1, 2)."""

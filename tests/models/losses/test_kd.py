@@ -3,7 +3,7 @@
 import pytest
 import torch
 
-from mmcls_kd.models.losses.baselines import KDLoss
+from mmcls_kd.models.losses import KDLoss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 

@@ -4,7 +4,7 @@ teacher and the student separately, KL weighted by the teacher's T^2."""
 import pytest
 import torch
 
-from mmcls_kd.models.losses.baselines import KDLoss, NormKDLoss
+from mmcls_kd.models.losses import KDLoss, NormKDLoss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 

@@ -4,7 +4,7 @@
 import pytest
 import torch
 
-from mmcls_kd.models.losses.baselines import TfKDRegLoss
+from mmcls_kd.models.losses import TfKDRegLoss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 

@@ -173,7 +173,7 @@ def _inputs(num_samples, num_classes, seed, labels='hard', scale=3.0):
 
 
 def _check(cfg, preds_S, preds_W, gt_labels):
-    loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
+    loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     weak = None if preds_W is None else preds_W.tolist()
     expected = reference_uskd(preds_S.tolist(), weak,
                               gt_labels.tolist(), **cfg)
@@ -207,7 +207,7 @@ def test_rows_with_one_target_only(target):
     preds_S, preds_W, gt_labels = _inputs(6, 10, 7, 'one-hot')
     cfg = dict(target=target, beta=0.5, mu=0.1)
     soft_loss = _check(cfg, preds_S, preds_W, gt_labels)
-    hard_loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels.argmax(1))
+    hard_loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels.argmax(1), preds_W=preds_W)
     torch.testing.assert_close(soft_loss, hard_loss, rtol=1e-12, atol=0)
 
 
@@ -226,10 +226,8 @@ def test_empty_second_slot_is_not_a_target(target):
     preds_S[2, 5] -= 8.0
     _check(dict(target=target, beta=1.0), preds_S, preds_W, gt_labels)
     # Row 1's loss alone equals the one of its hard label.
-    alone = USKDLoss(target=target)(preds_S[1:2], preds_W[1:2],
-                                    gt_labels[1:2])
-    hard = USKDLoss(target=target)(preds_S[1:2], preds_W[1:2],
-                                   torch.tensor([4]))
+    alone = USKDLoss(target=target)(preds_S=preds_S[1:2], gt_labels=gt_labels[1:2], preds_W=preds_W[1:2])
+    hard = USKDLoss(target=target)(preds_S=preds_S[1:2], gt_labels=torch.tensor([4]), preds_W=preds_W[1:2])
     torch.testing.assert_close(alone, hard, rtol=1e-12, atol=0)
 
 
@@ -239,7 +237,7 @@ def test_zipf_exponent_and_label_smoothing(zipf_exponent, label_smoothing):
     cfg = dict(zipf_exponent=zipf_exponent, label_smoothing=label_smoothing,
                alpha=0.4, beta=2.0, mu=0.5, loss_weight=1.5)
     preds_S, preds_W, gt_labels = _inputs(8, 100, 9, 'mixed')
-    loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
+    loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     expected = reference_uskd(preds_S.tolist(), preds_W.tolist(),
                               gt_labels.tolist(), **cfg) * 1.5
     assert loss.item() == pytest.approx(expected, rel=1e-9)
@@ -250,7 +248,7 @@ def test_target_only_without_weak_logits():
     cfg = dict(non_target='none', alpha=0.6)
     _check(cfg, preds_S, None, gt_labels)
     with pytest.raises(ValueError, match=r"preds_W .*\(8, 100\).*got None"):
-        USKDLoss()(preds_S, None, gt_labels)
+        USKDLoss()(preds_S=preds_S, gt_labels=gt_labels, preds_W=None)
 
 
 def test_defaults_and_registry():
@@ -266,8 +264,7 @@ def test_defaults_and_registry():
 
 def test_float32_matches_reference():
     preds_S, preds_W, gt_labels = _inputs(6, 100, 12, 'mixed')
-    loss = USKDLoss(beta=1.0)(preds_S.float(), preds_W.float(),
-                              gt_labels.float())
+    loss = USKDLoss(beta=1.0)(preds_S=preds_S.float(), gt_labels=gt_labels.float(), preds_W=preds_W.float())
     expected = reference_uskd(preds_S.float().double().tolist(),
                               preds_W.float().double().tolist(),
                               gt_labels.tolist(), beta=1.0)
@@ -284,7 +281,7 @@ def test_nearly_certain_student_keeps_the_rank(labels):
     preds_S[torch.arange(6), targets] += 25.0
     preds_S, preds_W = preds_S.float(), preds_W.float()
     cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
-    loss = USKDLoss(**cfg)(preds_S, preds_W, gt_labels)
+    loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     expected = reference_uskd(preds_S.double().tolist(),
                               preds_W.double().tolist(), gt_labels.tolist(),
                               **cfg)
@@ -294,8 +291,10 @@ def test_nearly_certain_student_keeps_the_rank(labels):
 def test_global_batch_stats_without_process_group():
     inputs = _inputs(8, 100, 13, 'mixed')
     for target in TARGETS:
-        local = USKDLoss(target=target)(*inputs)
-        shared = USKDLoss(target=target, batch_stats='global')(*inputs)
+        local = USKDLoss(target=target)(
+            preds_S=inputs[0], gt_labels=inputs[2], preds_W=inputs[1])
+        shared = USKDLoss(target=target, batch_stats='global')(
+            preds_S=inputs[0], gt_labels=inputs[2], preds_W=inputs[1])
         assert torch.equal(local, shared)
 
 
@@ -305,7 +304,7 @@ def test_gradients_match_finite_differences(labels):
     cfg = dict(target='square', alpha=0.8, beta=0.6, mu=0.3)
     student = preds_S.clone().requires_grad_()
     weak = preds_W.clone().requires_grad_()
-    USKDLoss(**cfg)(student, weak, gt_labels).backward()
+    USKDLoss(**cfg)(preds_S=student, gt_labels=gt_labels, preds_W=weak).backward()
 
     label_list = gt_labels.tolist()
     # P_t and N(Z) are detached: they stay those of the unshifted logits.
@@ -334,7 +333,7 @@ def test_gradients_match_finite_differences(labels):
 def _finite_loss_and_grads(preds_S, preds_W, gt_labels, **cfg):
     student = preds_S.detach().clone().requires_grad_()
     weak = preds_W.detach().clone().requires_grad_()
-    loss = USKDLoss(**cfg)(student, weak, gt_labels)
+    loss = USKDLoss(**cfg)(preds_S=student, gt_labels=gt_labels, preds_W=weak)
     loss.backward()
     assert torch.isfinite(loss)
     assert torch.isfinite(student.grad).all()
@@ -372,7 +371,7 @@ def test_half_precision_inputs_are_upcast():
     preds_S, preds_W = preds_S.half(), preds_W.half()
     student = preds_S.clone().requires_grad_()
     weak = preds_W.clone().requires_grad_()
-    loss = USKDLoss(beta=1.0)(student, weak, gt_labels.half())
+    loss = USKDLoss(beta=1.0)(preds_S=student, gt_labels=gt_labels.half(), preds_W=weak)
     loss.backward()
     assert loss.dtype == torch.float32
     assert student.grad.dtype == weak.grad.dtype == torch.float16
@@ -392,7 +391,7 @@ def test_bfloat16_autocast():
     with torch.autocast('cpu', dtype=torch.bfloat16):
         preds_S, preds_W = head(features), weak_head(features)
         assert preds_S.dtype == torch.bfloat16
-        loss = USKDLoss()(preds_S, preds_W, torch.tensor([1, 2, 3, 4]))
+        loss = USKDLoss()(preds_S=preds_S, gt_labels=torch.tensor([1, 2, 3, 4]), preds_W=preds_W)
     loss.backward()
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
     for module in (head, weak_head):
@@ -416,9 +415,8 @@ def test_tied_ranks_keep_the_class_order(labels):
     confident_S, confident_W = preds_S.clone(), torch.randn_like(preds_S)
     confident_S[rows, targets] += 1e4
     confident_W[rows, targets] += 1e4
-    confident = USKDLoss(beta=1.0, mu=0.0)(confident_S, confident_W,
-                                           gt_labels)
-    reordered = USKDLoss(**cfg)(confident_S, uniform, gt_labels)
+    confident = USKDLoss(beta=1.0, mu=0.0)(preds_S=confident_S, gt_labels=gt_labels, preds_W=confident_W)
+    reordered = USKDLoss(**cfg)(preds_S=confident_S, gt_labels=gt_labels, preds_W=uniform)
     torch.testing.assert_close(confident, reordered, rtol=1e-12, atol=0)
     assert torch.isfinite(by_index)
 
@@ -448,19 +446,26 @@ def test_rejects_bad_inputs():
     labels = torch.tensor([0, 1, 2, 3])
     with pytest.raises(ValueError, match=r'preds_W must have the shape of '
                        r'preds_S \(4, 10\), got \(4, 12\)'):
-        loss_fn(preds, torch.randn(4, 12), labels)
+        loss_fn(preds_S=preds, gt_labels=labels,
+                preds_W=torch.randn(4, 12))
     with pytest.raises(ValueError, match=r'\(N, C\).*got \(4, 10, 1\)'):
-        loss_fn(preds[..., None], preds[..., None], labels)
+        loss_fn(preds_S=preds[..., None], gt_labels=labels,
+                preds_W=preds[..., None])
     with pytest.raises(ValueError, match=r'\(N, C\).*got \(0, 10\)'):
-        loss_fn(preds[:0], preds[:0], labels[:0])
+        loss_fn(preds_S=preds[:0], gt_labels=labels[:0],
+                preds_W=preds[:0])
     with pytest.raises(ValueError, match=r'\[0, 10\).*\(4, 10\)'):
-        loss_fn(preds, preds, torch.tensor([0, 1, 2, 10]))
+        loss_fn(preds_S=preds, gt_labels=torch.tensor([0, 1, 2, 10]),
+                preds_W=preds)
     with pytest.raises(ValueError, match=r'\(4,\).*\(4, 10\).*got \(4, 9\)'):
-        loss_fn(preds, preds, torch.full((4, 9), 1 / 9))
+        loss_fn(preds_S=preds, gt_labels=torch.full((4, 9), 1 / 9),
+                preds_W=preds)
     with pytest.raises(ValueError, match=r'\(4, 10\).*summing to 1'):
-        loss_fn(preds, preds, torch.full((4, 10), 0.099))
+        loss_fn(preds_S=preds, gt_labels=torch.full((4, 10), 0.099),
+                preds_W=preds)
     with pytest.raises(ValueError, match=r'float scores'):
-        loss_fn(preds, preds, torch.ones(4, 10, dtype=torch.long))
+        loss_fn(preds_S=preds, gt_labels=torch.ones(4, 10, dtype=torch.long),
+                preds_W=preds)
 
 
 def _distributed_worker(rank, init_file, out_dir, cases):
@@ -471,8 +476,7 @@ def _distributed_worker(rank, init_file, out_dir, cases):
         for name, (cfg, preds_S, preds_W, gt_labels) in cases.items():
             half = preds_S.shape[0] // 2
             part = slice(rank * half, (rank + 1) * half)
-            results[name] = USKDLoss(**cfg)(preds_S[part], preds_W[part],
-                                            gt_labels[part])
+            results[name] = USKDLoss(**cfg)(preds_S=preds_S[part], gt_labels=gt_labels[part], preds_W=preds_W[part])
         torch.save(results, os.path.join(out_dir, f'rank{rank}.pth'))
     finally:
         torch.distributed.destroy_process_group()
@@ -497,7 +501,7 @@ def test_global_batch_stats_across_two_processes(tmp_path):
     for target in TARGETS[:-1]:
         # Equal halves: the mean of the two ranks' losses is the loss of the
         # whole batch exactly when the statistics were the whole batch's.
-        whole = USKDLoss(target=target)(preds_S, preds_W, gt_labels)
+        whole = USKDLoss(target=target)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
         shared = (parts[0][f'{target}-global'] +
                   parts[1][f'{target}-global']) / 2
         local = (parts[0][f'{target}-local'] +
@@ -506,33 +510,35 @@ def test_global_batch_stats_across_two_processes(tmp_path):
         assert not torch.allclose(local, whole, rtol=1e-6, atol=0)
 
 
-def test_soft_labels_are_what_forward_trains_towards():
-    """soft_labels() gives the P_t and N(Z) that forward() uses: the loss
-    rebuilt from them (and the weak term) equals forward()."""
-    import torch.nn.functional as F
-
-    from mmcls_kd.models.losses import USKDLoss
-    torch.manual_seed(1)
-    preds_S = torch.randn(6, 12, dtype=torch.float64)
-    preds_W = torch.randn(6, 12, dtype=torch.float64)
-    labels = torch.tensor([0, 3, 3, 7, 11, 5])
-    loss = USKDLoss(alpha=0.7, beta=0.3, mu=0.0)
-    soft = loss.soft_labels(preds_S, preds_W, labels)
-    assert torch.equal(soft['target_index'][:, 0], labels)
-    assert torch.allclose(soft['non_target'].sum(1),
-                          torch.ones(6, dtype=torch.float64))
-    assert (soft['non_target'].gather(1, labels[:, None]) == 0).all()
-    log_prob = F.log_softmax(preds_S, 1)
-    target = -(soft['target_value'][:, 0] *
-               log_prob.gather(1, labels[:, None])[:, 0]).mean()
-    mask = torch.ones_like(preds_S, dtype=torch.bool)
-    mask[torch.arange(6), labels] = False
-    non_target_logits = preds_S.masked_fill(~mask, float('-inf'))
-    log_non = F.log_softmax(non_target_logits, 1).masked_fill(~mask, 0)
-    l_non = -(soft['non_target'] * log_non).sum(1).mean()
-    expected = 0.7 * target + 0.3 * l_non
-    assert float(loss(preds_S, preds_W, labels)) == pytest.approx(
-        float(expected), rel=1e-10)
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+@pytest.mark.parametrize('cfg', [
+    dict(), dict(target='linear', rank='sum'),
+    dict(target='softmax', rank='weak', rank_space='log_prob'),
+    dict(target='none', zipf_exponent=2.0)
+])
+def test_soft_labels_match_the_reference(labels, cfg):
+    """soft_labels() (Fig. 3) against the float64 reference: P_t of each
+    slot and N(Z) over the non-target classes."""
+    preds_S, preds_W, gt_labels = _inputs(8, 20, 3, labels)
+    soft = USKDLoss(**cfg).soft_labels(preds_S, gt_labels, preds_W)
+    soft_target, zipf = reference_detached(preds_S.tolist(), preds_W.tolist(),
+                                           gt_labels.tolist(), **cfg)
+    for n in range(len(preds_S)):
+        slots = _target_slots(gt_labels[n].tolist(), 20)
+        for k, (cls, value) in enumerate(slots):
+            assert int(soft['target_index'][n, k]) == cls
+            assert bool(soft['target_valid'][n, k])
+            expected = value if cfg.get('target') == 'none' else \
+                soft_target[n][k]
+            assert float(soft['target_value'][n, k]) == pytest.approx(
+                expected, rel=1e-9, abs=1e-12)
+        if len(slots) == 1:
+            assert not bool(soft['target_valid'][n, 1])
+            assert float(soft['target_value'][n, 1]) == 0
+        row = soft['non_target'][n]
+        for cls in range(20):
+            assert float(row[cls]) == pytest.approx(
+                zipf[n].get(cls, 0.0), rel=1e-9, abs=1e-12)
 
 
 def test_official_is_an_alias_of_log_prob():
@@ -542,8 +548,8 @@ def test_official_is_an_alias_of_log_prob():
     cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
     alias = USKDLoss(rank_space='official', **cfg)
     assert alias.rank_space == 'log_prob'
-    log_prob = USKDLoss(rank_space='log_prob', **cfg)(preds_S, preds_W,
-                                                       gt_labels)
-    prob = USKDLoss(rank_space='prob', **cfg)(preds_S, preds_W, gt_labels)
-    assert torch.equal(alias(preds_S, preds_W, gt_labels), log_prob)
+    log_prob = USKDLoss(rank_space='log_prob', **cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    prob = USKDLoss(rank_space='prob', **cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    assert torch.equal(
+        alias(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W), log_prob)
     assert not torch.allclose(log_prob, prob)

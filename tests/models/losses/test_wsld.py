@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from mmcls_kd.models.losses.baselines import WSLDLoss
+from mmcls_kd.models.losses import WSLDLoss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 

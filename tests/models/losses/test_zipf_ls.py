@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcls_kd.models.losses.baselines import ZipfLSLoss
+from mmcls_kd.models.losses import ZipfLSLoss
 from mmcls_kd.registry import MODELS
 from tests.conftest import QUICK
 from tests.models.losses import _reference as ref
