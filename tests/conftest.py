@@ -43,6 +43,19 @@ def parsed_config(path: str):
     return copy.deepcopy(_parsed_config(osp.abspath(path)))
 
 
+def randomize_batchnorm(model: torch.nn.Module) -> torch.nn.Module:
+    """Random BatchNorm weights and statistics, so that a tensor loaded
+    into the wrong place changes the logits."""
+    with torch.no_grad():
+        for module in model.modules():
+            if isinstance(module, torch.nn.BatchNorm2d):
+                module.weight.uniform_(0.5, 1.5)
+                module.bias.uniform_(-0.2, 0.2)
+                module.running_mean.uniform_(-0.2, 0.2)
+                module.running_var.uniform_(0.5, 2.0)
+    return model
+
+
 def free_port() -> int:
     """A TCP port nothing listens on now, for a rendezvous of test ranks:
     fixed ports collide with another suite running on the same machine."""

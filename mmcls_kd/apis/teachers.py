@@ -25,6 +25,8 @@ from typing import Dict, Iterable, List, NamedTuple, Optional
 import torch
 from torch.hub import HASH_REGEX
 
+from .export import file_sha256
+
 #: Where the configs expect the converted teachers (relative paths resolve
 #: from the working directory, the repository root).
 DEFAULT_ROOT = 'checkpoints'
@@ -101,14 +103,6 @@ def missing_teacher_hint(path: str) -> str:
     return ''
 
 
-def sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def read_sums(root: str) -> Dict[str, str]:
     """``{relative path: sha256}`` of ``<root>/SHA256SUMS`` ({} if absent)."""
     sums = {}
@@ -160,7 +154,7 @@ def _download(url: str, root: str, sums: Dict[str, str], log) -> str:
     name = 'downloads/' + osp.basename(urllib.parse.urlparse(url).path)
     path = osp.join(root, name)
     if osp.isfile(path):
-        _check(name, sha256(path), sums, f'the file already in {path}')
+        _check(name, file_sha256(path), sums, f'the file already in {path}')
         return path
     log(f'downloading {url}')
     os.makedirs(osp.dirname(path), exist_ok=True)
@@ -172,7 +166,7 @@ def _download(url: str, root: str, sums: Dict[str, str], log) -> str:
                 shutil.copyfileobj(response, f)
         except OSError as err:
             raise OSError(f'could not download {url}: {err}') from err
-        digest = sha256(partial)
+        digest = file_sha256(partial)
         # torchvision-style names carry the first digits of their sha256.
         prefix = HASH_REGEX.search(osp.basename(path))
         if prefix and not digest.startswith(prefix.group(1)):

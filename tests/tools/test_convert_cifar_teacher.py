@@ -18,7 +18,7 @@ from torch import nn
 from mmcls_kd.compat import load_checkpoint_file
 from mmcls_kd.models.backbones.cifar_convert import convert, extract_state_dict
 from mmcls_kd.registry import MODELS
-from tests.conftest import REPO, run_tool
+from tests.conftest import REPO, randomize_batchnorm, run_tool
 
 TOOL = osp.join(REPO, 'tools', 'model_converters', 'convert_cifar_teacher.py')
 
@@ -120,14 +120,10 @@ def random_classifier(arch: str) -> nn.Module:
     """Random weights and BatchNorm statistics, so that any misplaced
     tensor changes the logits."""
     torch.manual_seed(0)
-    model = build_classifier(arch)
+    model = randomize_batchnorm(build_classifier(arch))
     with torch.no_grad():
         for module in model.modules():
             if isinstance(module, nn.BatchNorm2d):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.uniform_(-0.2, 0.2)
-                module.running_mean.uniform_(-0.2, 0.2)
-                module.running_var.uniform_(0.5, 2.0)
                 module.num_batches_tracked.fill_(7)
         model.head.fc.bias.uniform_(-0.1, 0.1)
     return model.eval()

@@ -4,27 +4,18 @@ import pytest
 import torch
 import torchvision
 from mmengine.registry import DefaultScope
-from torch import nn
 
 from mmcls_kd.models.backbones.torchvision_convert import (classifier_config,
                                                            convert)
 from mmcls_kd.registry import MODELS
+from tests.conftest import randomize_batchnorm
 
 
-def _random_torchvision(depth: int, num_classes: int) -> nn.Module:
+def _random_torchvision(depth: int, num_classes: int) -> torch.nn.Module:
     torch.manual_seed(depth)
     model = getattr(torchvision.models, f'resnet{depth}')(
         weights=None, num_classes=num_classes)
-    # Non-trivial BatchNorm statistics and affine terms, so that a tensor
-    # put in the wrong place changes the logits.
-    with torch.no_grad():
-        for module in model.modules():
-            if isinstance(module, nn.BatchNorm2d):
-                module.weight.uniform_(0.5, 1.5)
-                module.bias.uniform_(-0.2, 0.2)
-                module.running_mean.uniform_(-0.2, 0.2)
-                module.running_var.uniform_(0.5, 2.0)
-    return model.eval()
+    return randomize_batchnorm(model).eval()
 
 
 @pytest.mark.parametrize('depth', [18, 34, 50])
