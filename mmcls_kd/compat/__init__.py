@@ -13,6 +13,7 @@ def register_config_package() -> None:
     from mmengine.config.utils import MODULE2PACKAGE
     MODULE2PACKAGE.setdefault('mmcls_kd', 'mmcls_kd')
 
+
 _applied = False
 
 
@@ -41,8 +42,8 @@ def apply_compat() -> None:
 
 
 __all__ = [
-    'apply_compat', 'patch_mmrazor_quantization', 'patch_mmrazor_inplace_false',
-    'patch_mmengine_local_loader',
+    'apply_compat', 'patch_mmrazor_quantization',
+    'patch_mmrazor_inplace_false', 'patch_mmengine_local_loader',
     'load_checkpoint_file', 'trusted_checkpoint', 'UnsafeCheckpointError',
     'register_config_package', 'require_mmcv'
 ]

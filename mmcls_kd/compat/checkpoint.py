@@ -11,7 +11,8 @@ This module is the one place that decides which files are trusted.
   inputs) is loaded without running any code from the file: tensors and plain
   containers are rebuilt, MMEngine's and numpy's bookkeeping classes are
   replaced by inert stand-ins that are never constructed, and any other
-  global (e.g. ``os.system``) stops the load with :class:`UnsafeCheckpointError`.
+  global (e.g. ``os.system``) stops the load with
+  :class:`UnsafeCheckpointError`.
   URLs are downloaded to torch's hub cache (checked against the hash in the
   file name when there is one) and then follow the same rule.
   Setting ``MMCLS_KD_TRUST_CHECKPOINTS=1`` is the explicit opt-in to a full

@@ -66,7 +66,7 @@ def patch_mmrazor_inplace_false() -> None:
 
     def set_module_inplace_false(self, architecture, varstr: str) -> None:
         modules = architecture.modules() if hasattr(architecture,
-                                                   'modules') else []
+                                                    'modules') else []
         for module in modules:
             if isinstance(getattr(module, 'inplace', None), bool):
                 module.inplace = False

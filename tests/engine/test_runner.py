@@ -52,7 +52,8 @@ def test_crash_while_saving_leaves_previous_checkpoint(tmp_path,
     assert last.endswith('epoch_1.pth')
 
 
-def test_top_level_teacher_checkpoint_is_refused(tmp_path, random_teacher_ckpt):
+def test_top_level_teacher_checkpoint_is_refused(tmp_path,
+                                                 random_teacher_ckpt):
     # The teacher bases' helper keys are None in every distillation config:
     # `--cfg-options teacher_ckpt=X` would set a key nothing reads.
     from tests.conftest import KD_CONFIG

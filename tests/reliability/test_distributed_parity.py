@@ -96,7 +96,8 @@ def test_uskd_global_stats_match_and_local_stats_differ(tmp_path):
                               _COMPARABLE)
     config = write_config(tmp_path / 'uskd_gn_monitor.py', comparable,
                           _USKD_LOCAL_MONITOR)
-    rows_single, rows_ddp, weight_diff = _parity(tmp_path, config, free_port(), {})
+    rows_single, rows_ddp, weight_diff = _parity(tmp_path, config, free_port(),
+                                                 {})
     _assert_losses_agree(rows_single, rows_ddp,
                          ['distill.loss_uskd', 'loss', 'student.loss'])
     assert weight_diff <= WEIGHT_ATOL

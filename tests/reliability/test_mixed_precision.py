@@ -129,7 +129,8 @@ def test_ordinary_logits_match_fp32(name, precision, label_kind):
 def _run_case(name, dtype, autocast, scale=1.0):
     """The loss of ``FEATURE_CASES[name]`` on its inputs times ``scale``,
     cast to ``dtype``, and the gradients of the float inputs."""
-    loss, floats, others = FEATURE_CASES[name](torch.Generator().manual_seed(0))
+    loss, floats, others = FEATURE_CASES[name](
+        torch.Generator().manual_seed(0))
     leaves, inputs = [], dict(others)
     for arg, value in floats.items():
         values = value if isinstance(value, list) else [value]

@@ -15,7 +15,9 @@ from tests.conftest import (KD_CONFIG, REPO, STUDENT_CONFIG, TINY, free_port,
 
 
 def _scalars(work_dir):
-    runs = [d for d in os.listdir(work_dir) if osp.isdir(osp.join(work_dir, d))]
+    runs = [
+        d for d in os.listdir(work_dir) if osp.isdir(osp.join(work_dir, d))
+    ]
     rows = []
     for run in sorted(runs):
         path = osp.join(work_dir, run, 'vis_data', 'scalars.json')

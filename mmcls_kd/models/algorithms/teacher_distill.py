@@ -34,7 +34,7 @@ def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
         raise RuntimeError(
             f'teacher_ckpt {checkpoint} could not be loaded: {err}') from err
     state = loaded.get('state_dict', loaded) if isinstance(loaded,
-                                                            dict) else None
+                                                           dict) else None
     if not isinstance(state, dict) or not state:
         raise ValueError(f'teacher_ckpt {checkpoint} holds no state dict')
     state = {(k[len('module.'):] if k.startswith('module.') else k): v

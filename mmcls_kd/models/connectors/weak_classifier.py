@@ -86,5 +86,3 @@ class WeakClassifier(BaseConnector):
 
     def forward_train(self, feature: Feature) -> Tensor:
         return self.fc(self._vector(feature))
-
-

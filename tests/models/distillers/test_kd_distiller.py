@@ -77,8 +77,8 @@ def test_a_recorder_field_overrides_the_default_recorder():
         distill_losses=dict(loss_kd=dict(type='KDLoss')))
     student = distiller.student_recorders.recorders['logits']
     teacher = distiller.teacher_recorders.recorders['logits']
-    assert (type(student).__name__, student.source) == ('ModuleOutputsRecorder',
-                                                       'head.layers.head')
+    assert (type(student).__name__,
+            student.source) == ('ModuleOutputsRecorder', 'head.layers.head')
     assert teacher.source == 'head.layers.head'
 
 

@@ -173,7 +173,8 @@ def _inputs(num_samples, num_classes, seed, labels='hard', scale=3.0):
 
 
 def _check(cfg, preds_S, preds_W, gt_labels):
-    loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    loss = USKDLoss(**cfg)(
+        preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     weak = None if preds_W is None else preds_W.tolist()
     expected = reference_uskd(preds_S.tolist(), weak,
                               gt_labels.tolist(), **cfg)
@@ -207,7 +208,8 @@ def test_rows_with_one_target_only(target):
     preds_S, preds_W, gt_labels = _inputs(6, 10, 7, 'one-hot')
     cfg = dict(target=target, beta=0.5, mu=0.1)
     soft_loss = _check(cfg, preds_S, preds_W, gt_labels)
-    hard_loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels.argmax(1), preds_W=preds_W)
+    hard_loss = USKDLoss(**cfg)(
+        preds_S=preds_S, gt_labels=gt_labels.argmax(1), preds_W=preds_W)
     torch.testing.assert_close(soft_loss, hard_loss, rtol=1e-12, atol=0)
 
 
@@ -226,8 +228,12 @@ def test_empty_second_slot_is_not_a_target(target):
     preds_S[2, 5] -= 8.0
     _check(dict(target=target, beta=1.0), preds_S, preds_W, gt_labels)
     # Row 1's loss alone equals the one of its hard label.
-    alone = USKDLoss(target=target)(preds_S=preds_S[1:2], gt_labels=gt_labels[1:2], preds_W=preds_W[1:2])
-    hard = USKDLoss(target=target)(preds_S=preds_S[1:2], gt_labels=torch.tensor([4]), preds_W=preds_W[1:2])
+    alone = USKDLoss(target=target)(
+        preds_S=preds_S[1:2], gt_labels=gt_labels[1:2], preds_W=preds_W[1:2])
+    hard = USKDLoss(target=target)(
+        preds_S=preds_S[1:2],
+        gt_labels=torch.tensor([4]),
+        preds_W=preds_W[1:2])
     torch.testing.assert_close(alone, hard, rtol=1e-12, atol=0)
 
 
@@ -237,7 +243,8 @@ def test_zipf_exponent_and_label_smoothing(zipf_exponent, label_smoothing):
     cfg = dict(zipf_exponent=zipf_exponent, label_smoothing=label_smoothing,
                alpha=0.4, beta=2.0, mu=0.5, loss_weight=1.5)
     preds_S, preds_W, gt_labels = _inputs(8, 100, 9, 'mixed')
-    loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    loss = USKDLoss(**cfg)(
+        preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     expected = reference_uskd(preds_S.tolist(), preds_W.tolist(),
                               gt_labels.tolist(), **cfg) * 1.5
     assert loss.item() == pytest.approx(expected, rel=1e-9)
@@ -264,7 +271,10 @@ def test_defaults_and_registry():
 
 def test_float32_matches_reference():
     preds_S, preds_W, gt_labels = _inputs(6, 100, 12, 'mixed')
-    loss = USKDLoss(beta=1.0)(preds_S=preds_S.float(), gt_labels=gt_labels.float(), preds_W=preds_W.float())
+    loss = USKDLoss(beta=1.0)(
+        preds_S=preds_S.float(),
+        gt_labels=gt_labels.float(),
+        preds_W=preds_W.float())
     expected = reference_uskd(preds_S.float().double().tolist(),
                               preds_W.float().double().tolist(),
                               gt_labels.tolist(), beta=1.0)
@@ -281,7 +291,8 @@ def test_nearly_certain_student_keeps_the_rank(labels):
     preds_S[torch.arange(6), targets] += 25.0
     preds_S, preds_W = preds_S.float(), preds_W.float()
     cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
-    loss = USKDLoss(**cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    loss = USKDLoss(**cfg)(
+        preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     expected = reference_uskd(preds_S.double().tolist(),
                               preds_W.double().tolist(), gt_labels.tolist(),
                               **cfg)
@@ -304,7 +315,8 @@ def test_gradients_match_finite_differences(labels):
     cfg = dict(target='square', alpha=0.8, beta=0.6, mu=0.3)
     student = preds_S.clone().requires_grad_()
     weak = preds_W.clone().requires_grad_()
-    USKDLoss(**cfg)(preds_S=student, gt_labels=gt_labels, preds_W=weak).backward()
+    USKDLoss(**cfg)(
+        preds_S=student, gt_labels=gt_labels, preds_W=weak).backward()
 
     label_list = gt_labels.tolist()
     # P_t and N(Z) are detached: they stay those of the unshifted logits.
@@ -371,7 +383,8 @@ def test_half_precision_inputs_are_upcast():
     preds_S, preds_W = preds_S.half(), preds_W.half()
     student = preds_S.clone().requires_grad_()
     weak = preds_W.clone().requires_grad_()
-    loss = USKDLoss(beta=1.0)(preds_S=student, gt_labels=gt_labels.half(), preds_W=weak)
+    loss = USKDLoss(beta=1.0)(
+        preds_S=student, gt_labels=gt_labels.half(), preds_W=weak)
     loss.backward()
     assert loss.dtype == torch.float32
     assert student.grad.dtype == weak.grad.dtype == torch.float16
@@ -391,7 +404,10 @@ def test_bfloat16_autocast():
     with torch.autocast('cpu', dtype=torch.bfloat16):
         preds_S, preds_W = head(features), weak_head(features)
         assert preds_S.dtype == torch.bfloat16
-        loss = USKDLoss()(preds_S=preds_S, gt_labels=torch.tensor([1, 2, 3, 4]), preds_W=preds_W)
+        loss = USKDLoss()(
+            preds_S=preds_S,
+            gt_labels=torch.tensor([1, 2, 3, 4]),
+            preds_W=preds_W)
     loss.backward()
     assert loss.dtype == torch.float32 and torch.isfinite(loss)
     for module in (head, weak_head):
@@ -415,8 +431,11 @@ def test_tied_ranks_keep_the_class_order(labels):
     confident_S, confident_W = preds_S.clone(), torch.randn_like(preds_S)
     confident_S[rows, targets] += 1e4
     confident_W[rows, targets] += 1e4
-    confident = USKDLoss(beta=1.0, mu=0.0)(preds_S=confident_S, gt_labels=gt_labels, preds_W=confident_W)
-    reordered = USKDLoss(**cfg)(preds_S=confident_S, gt_labels=gt_labels, preds_W=uniform)
+    confident = USKDLoss(
+        beta=1.0, mu=0.0)(
+            preds_S=confident_S, gt_labels=gt_labels, preds_W=confident_W)
+    reordered = USKDLoss(**cfg)(
+        preds_S=confident_S, gt_labels=gt_labels, preds_W=uniform)
     torch.testing.assert_close(confident, reordered, rtol=1e-12, atol=0)
     assert torch.isfinite(by_index)
 
@@ -476,7 +495,10 @@ def _distributed_worker(rank, init_file, out_dir, cases):
         for name, (cfg, preds_S, preds_W, gt_labels) in cases.items():
             half = preds_S.shape[0] // 2
             part = slice(rank * half, (rank + 1) * half)
-            results[name] = USKDLoss(**cfg)(preds_S=preds_S[part], gt_labels=gt_labels[part], preds_W=preds_W[part])
+            results[name] = USKDLoss(**cfg)(
+                preds_S=preds_S[part],
+                gt_labels=gt_labels[part],
+                preds_W=preds_W[part])
         torch.save(results, os.path.join(out_dir, f'rank{rank}.pth'))
     finally:
         torch.distributed.destroy_process_group()
@@ -501,7 +523,8 @@ def test_global_batch_stats_across_two_processes(tmp_path):
     for target in TARGETS[:-1]:
         # Equal halves: the mean of the two ranks' losses is the loss of the
         # whole batch exactly when the statistics were the whole batch's.
-        whole = USKDLoss(target=target)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+        whole = USKDLoss(target=target)(
+            preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
         shared = (parts[0][f'{target}-global'] +
                   parts[1][f'{target}-global']) / 2
         local = (parts[0][f'{target}-local'] +
@@ -548,8 +571,12 @@ def test_official_is_an_alias_of_log_prob():
     cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
     alias = USKDLoss(rank_space='official', **cfg)
     assert alias.rank_space == 'log_prob'
-    log_prob = USKDLoss(rank_space='log_prob', **cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
-    prob = USKDLoss(rank_space='prob', **cfg)(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    log_prob = USKDLoss(
+        rank_space='log_prob', **cfg)(
+            preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
+    prob = USKDLoss(
+        rank_space='prob', **cfg)(
+            preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     assert torch.equal(
         alias(preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W), log_prob)
     assert not torch.allclose(log_prob, prob)

@@ -25,8 +25,7 @@ def test_matches_the_linear_layer_at_every_position():
     feature = torch.randn(2, 3, 2, 3, generator=generator,
                           dtype=torch.float64)
     fc = torch.nn.Linear(3, 5).double()
-    logits = PixelLogits()(feature, fc.weight,
-                                                    fc.bias)
+    logits = PixelLogits()(feature, fc.weight, fc.bias)
     assert logits.shape == (2, 5, 2, 3)
     torch.testing.assert_close(logits,
                                _loops(feature, fc.weight, fc.bias))

@@ -7,8 +7,7 @@ from mmrazor.models.task_modules import (ModuleInputsRecorder,
                                          RecorderManager)
 from torch import nn
 
-from mmcls_kd.models.recorders import (GroupRecorder,
-                                            ModuleInputsCopyRecorder)
+from mmcls_kd.models.recorders import (GroupRecorder, ModuleInputsCopyRecorder)
 
 
 class Block(nn.Module):
