@@ -4,10 +4,6 @@
 # baseline's.
 _base_ = ['../baseline/mobilenet-v1_8xb32_in1k.py']
 
-model = dict(
-    head=dict(
-        loss=dict(
-            _delete_=True,
-            type='LabelSmoothLoss',
-            label_smooth_val=0.1,
-            loss_weight=1.0)))
+model = dict(head=dict(loss=dict(
+    _delete_=True, type='LabelSmoothLoss', label_smooth_val=0.1,
+    loss_weight=1.0)))

@@ -7,7 +7,5 @@ _base_ = ['../_base_/self_distill/resnet18-w16_digits.py']
 
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.9))),
-    distiller=dict(
-        distill_losses=dict(
-            loss_tfkd=dict(
-                type='TfKDRegLoss', tau=20.0, correct_prob=0.99, alpha=0.1))))
+    distiller=dict(distill_losses=dict(loss_tfkd=dict(
+        type='TfKDRegLoss', tau=20.0, correct_prob=0.99, alpha=0.1))))

@@ -15,13 +15,6 @@ _base_ = ['../_base_/self_distill/resnet18_cifar100.py']
 
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.9))),
-    distiller=dict(
-        distill_losses=dict(
-            loss_tfkd=dict(
-                type='TfKDRegLoss',
-                tau=20.0,
-                correct_prob=0.99,
-                alpha=0.1,
-                multiplier=100.0,
-                student_temperature=False,
-                reduction='mean'))))
+    distiller=dict(distill_losses=dict(loss_tfkd=dict(
+        type='TfKDRegLoss', tau=20.0, correct_prob=0.99, alpha=0.1,
+        multiplier=100.0, student_temperature=False, reduction='mean'))))

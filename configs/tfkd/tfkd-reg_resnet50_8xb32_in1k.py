@@ -13,13 +13,6 @@
 _base_ = ['../_base_/self_distill/resnet50_in1k.py']
 
 model = dict(
-    distiller=dict(
-        distill_losses=dict(
-            loss_tfkd=dict(
-                type='TfKDRegLoss',
-                tau=20.0,
-                correct_prob=0.99,
-                alpha=0.1,
-                multiplier=1.0,
-                student_temperature=False,
-                reduction='mean'))))
+    distiller=dict(distill_losses=dict(loss_tfkd=dict(
+        type='TfKDRegLoss', tau=20.0, correct_prob=0.99, alpha=0.1,
+        multiplier=1.0, student_temperature=False, reduction='mean'))))

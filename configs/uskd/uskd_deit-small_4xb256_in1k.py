@@ -7,16 +7,10 @@
 # inputs. Recipe: MMPretrain's DeiT-Small (the baseline's).
 _base_ = ['../_base_/self_distill/deit-small_in1k.py']
 
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            logits=dict(type='ModuleOutputs', source='head.layers.head'),
-            middle=dict(type='ModuleOutputs', source='backbone.layers.5')),
-        connectors=dict(
-            weak=dict(
-                type='WeakClassifier',
-                in_channels=384,
-                num_classes=1000,
-                pool='cls_token')),
-        distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005))))
+model = dict(distiller=dict(
+    student_recorders=dict(
+        logits=dict(source='head.layers.head'),
+        middle=dict(source='backbone.layers.5')),
+    connectors=dict(weak=dict(
+        type='WeakClassifier', in_channels=384, pool='cls_token')),
+    distill_losses=dict(loss_uskd=dict(type='USKDLoss'))))

@@ -5,15 +5,7 @@
 # as the official configs. Recipe: MMPretrain's MobileNet-V2 (the baseline's).
 _base_ = ['../_base_/self_distill/mobilenet-v2_in1k.py']
 
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            middle=dict(type='ModuleOutputs', source='backbone.layer7')),
-        connectors=dict(
-            weak=dict(
-                type='WeakClassifier',
-                in_channels=320,
-                num_classes=1000,
-                pool='gap')),
-        distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005))))
+model = dict(distiller=dict(
+    student_recorders=dict(middle=dict(source='backbone.layer7')),
+    connectors=dict(weak=dict(type='WeakClassifier', in_channels=320)),
+    distill_losses=dict(loss_uskd=dict(type='USKDLoss'))))

@@ -4,15 +4,7 @@
 # configs. Recipe: MMPretrain's RegNetX-1.6GF.
 _base_ = ['../_base_/self_distill/regnetx-1.6gf_in1k.py']
 
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            middle=dict(type='ModuleOutputs', source='backbone.layer3')),
-        connectors=dict(
-            weak=dict(
-                type='WeakClassifier',
-                in_channels=408,
-                num_classes=1000,
-                pool='gap')),
-        distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005))))
+model = dict(distiller=dict(
+    student_recorders=dict(middle=dict(source='backbone.layer3')),
+    connectors=dict(weak=dict(type='WeakClassifier', in_channels=408)),
+    distill_losses=dict(loss_uskd=dict(type='USKDLoss'))))

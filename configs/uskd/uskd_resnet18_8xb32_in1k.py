@@ -3,15 +3,7 @@
 # layer3 (256 channels), as the official configs.
 _base_ = ['../_base_/self_distill/resnet18_in1k.py']
 
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            middle=dict(type='ModuleOutputs', source='backbone.layer3')),
-        connectors=dict(
-            weak=dict(
-                type='WeakClassifier',
-                in_channels=256,
-                num_classes=1000,
-                pool='gap')),
-        distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005))))
+model = dict(distiller=dict(
+    student_recorders=dict(middle=dict(source='backbone.layer3')),
+    connectors=dict(weak=dict(type='WeakClassifier', in_channels=256)),
+    distill_losses=dict(loss_uskd=dict(type='USKDLoss'))))

@@ -6,15 +6,7 @@
 # (116/232/464/1024). Recipe: MMPretrain's ShuffleNet-V2 1.0x (the baseline's).
 _base_ = ['../_base_/self_distill/shufflenet-v2-1x_in1k.py']
 
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            middle=dict(type='ModuleOutputs', source='backbone.layers.2')),
-        connectors=dict(
-            weak=dict(
-                type='WeakClassifier',
-                in_channels=464,
-                num_classes=1000,
-                pool='gap')),
-        distill_losses=dict(
-            loss_uskd=dict(type='USKDLoss', alpha=1.0, beta=0.1, mu=0.005))))
+model = dict(distiller=dict(
+    student_recorders=dict(middle=dict(source='backbone.layers.2')),
+    connectors=dict(weak=dict(type='WeakClassifier', in_channels=464)),
+    distill_losses=dict(loss_uskd=dict(type='USKDLoss'))))

@@ -17,5 +17,6 @@ teacher = dict(
         num_classes=10,
         in_channels=256,
         loss=dict(type='CrossEntropyLoss', loss_weight=1.0)))
-# Written by `python tools/train.py configs/quickstart/resnet34-w32_1xb32_digits.py`.
+# Written by `python tools/train.py
+# configs/quickstart/resnet34-w32_1xb32_digits.py`.
 teacher_ckpt = 'work_dirs/resnet34-w32_1xb32_digits/epoch_10.pth'

@@ -1,5 +1,5 @@
-# VGG13 (BN) on CIFAR-100, the teacher of Table 1's VGGNet13 columns (74.64). The
-# network is written here once: configs/baseline/vgg13_1xb64_cifar100.py
+# VGG13 (BN) on CIFAR-100, the teacher of Table 1's VGGNet13 columns (74.64).
+# The network is written here once: configs/baseline/vgg13_1xb64_cifar100.py
 # trains it, distillation bases read `teacher` and `teacher_ckpt`.
 _base_ = ['./cifar100_classifier.py']
 

@@ -25,7 +25,9 @@ class WeakClassifier(BaseConnector):
 
     Args:
         in_channels (int): channels of the recorded feature.
-        num_classes (int): number of classes.
+        num_classes (int): number of classes. Defaults to 1000 (ImageNet);
+            ``USKDLoss`` refuses weak logits of another width than the
+            student's.
         pool (str): how the feature becomes a vector:
             ``'gap'`` averages an (N, C, H, W) map (CNNs);
             ``'cls_token'`` takes token 0 of (N, L, C) tokens (DeiT/ViT);
@@ -46,7 +48,7 @@ class WeakClassifier(BaseConnector):
 
     def __init__(self,
                  in_channels: int,
-                 num_classes: int,
+                 num_classes: int = 1000,
                  pool: str = 'gap',
                  token_norm: bool = False,
                  init_cfg: Optional[dict] = None) -> None:

@@ -36,6 +36,14 @@ def merge_by_name(defaults: Dict[str, dict],
     return merged
 
 
+def with_recorder_types(recorders: Dict[str, dict]) -> Dict[str, dict]:
+    """A recorder given without a type records its module's outputs."""
+    return {
+        name: entry if 'type' in entry else dict(entry, type='ModuleOutputs')
+        for name, entry in recorders.items()
+    }
+
+
 @MODELS.register_module()
 class KDDistiller(ConfigurableDistiller):
     """MMRazor's ``ConfigurableDistiller`` with default wiring, that refuses
@@ -55,7 +63,8 @@ class KDDistiller(ConfigurableDistiller):
       records).
 
     Given recorders and mapping entries are merged by name over these
-    defaults, so ``--cfg-options`` reaches every field. MMRazor computes
+    defaults, so ``--cfg-options`` reaches every field; a recorder given
+    without a type is a ``ModuleOutputs`` recorder. MMRazor computes
     only the losses that have a mapping, so a forgotten mapping would
     silently never train; here every required argument of every loss must
     come from a record, checked when the distiller is built.
@@ -79,10 +88,11 @@ class KDDistiller(ConfigurableDistiller):
                  default_forward_mapping: Optional[Dict[str, dict]] = None,
                  loss_forward_mappings: Optional[Dict[str, dict]] = None,
                  **kwargs) -> None:
-        student_recorders = merge_by_name(STUDENT_RECORDERS,
-                                          student_recorders)
-        teacher_recorders = merge_by_name(
-            dict(logits=student_recorders['logits']), teacher_recorders)
+        student_recorders = with_recorder_types(
+            merge_by_name(STUDENT_RECORDERS, student_recorders))
+        teacher_recorders = with_recorder_types(
+            merge_by_name(dict(logits=student_recorders['logits']),
+                          teacher_recorders))
         super().__init__(
             student_recorders=student_recorders,
             teacher_recorders=teacher_recorders,

@@ -109,3 +109,12 @@ def test_mapping_of_an_unknown_loss_is_refused():
             distill_losses=dict(loss_nkd=dict(type='NKDLoss')),
             loss_forward_mappings=dict(loss_nkdd=dict(
                 preds_S=dict(from_student=True, recorder='logits'))))
+
+
+def test_a_recorder_without_a_type_records_module_outputs():
+    distiller = _build(
+        student_recorders=dict(middle=dict(source='neck')),
+        distill_losses=dict(loss_kd=dict(type='KDLoss')))
+    middle = distiller.student_recorders.recorders['middle']
+    assert (type(middle).__name__, middle.source) == ('ModuleOutputsRecorder',
+                                                      'neck')
