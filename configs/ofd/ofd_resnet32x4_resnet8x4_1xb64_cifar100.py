@@ -17,16 +17,16 @@ model = dict(
         # Student, ResNet8x4: one basic block per stage; the input of its ReLU
         # at the second call (record_idx=1), BN bn2.
         student_recorders=dict(
-            s1=dict(type='ModuleInputsCopy', source='backbone.layer1.0.relu'),
-            s2=dict(type='ModuleInputsCopy', source='backbone.layer2.0.relu'),
-            s3=dict(type='ModuleInputsCopy', source='backbone.layer3.0.relu')),
+            s1=dict(type='ModuleInputs', source='backbone.layer1.0.relu'),
+            s2=dict(type='ModuleInputs', source='backbone.layer2.0.relu'),
+            s3=dict(type='ModuleInputs', source='backbone.layer3.0.relu')),
         # Teacher, ResNet32x4: five basic blocks per stage; the input of the
         # last block's ReLU at its second call (record_idx=1, residual added),
         # BN bn2.
         teacher_recorders=dict(
-            t1=dict(type='ModuleInputsCopy', source='backbone.layer1.4.relu'),
-            t2=dict(type='ModuleInputsCopy', source='backbone.layer2.4.relu'),
-            t3=dict(type='ModuleInputsCopy', source='backbone.layer3.4.relu'),
+            t1=dict(type='ModuleInputs', source='backbone.layer1.4.relu'),
+            t2=dict(type='ModuleInputs', source='backbone.layer2.4.relu'),
+            t3=dict(type='ModuleInputs', source='backbone.layer3.4.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.4.bn2.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer1.4.bn2.bias'),

@@ -17,17 +17,17 @@ model = dict(
         # Student, ResNet18: the input of each stage's last basic-block ReLU at
         # its second call (record_idx=1), BN bn2.
         student_recorders=dict(
-            s1=dict(type='ModuleInputsCopy', source='backbone.layer1.1.relu'),
-            s2=dict(type='ModuleInputsCopy', source='backbone.layer2.1.relu'),
-            s3=dict(type='ModuleInputsCopy', source='backbone.layer3.1.relu'),
-            s4=dict(type='ModuleInputsCopy', source='backbone.layer4.1.relu')),
+            s1=dict(type='ModuleInputs', source='backbone.layer1.1.relu'),
+            s2=dict(type='ModuleInputs', source='backbone.layer2.1.relu'),
+            s3=dict(type='ModuleInputs', source='backbone.layer3.1.relu'),
+            s4=dict(type='ModuleInputs', source='backbone.layer4.1.relu')),
         # Teacher, ResNet34: the input of each stage's last basic-block ReLU at
         # its second call (record_idx=1, residual added), BN bn2.
         teacher_recorders=dict(
-            t1=dict(type='ModuleInputsCopy', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputsCopy', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputsCopy', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputsCopy', source='backbone.layer4.2.relu'),
+            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
+            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
+            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
+            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.2.bn2.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn2.bias'),

@@ -18,24 +18,24 @@ model = dict(
         # pointwise conv, BN pointwise_conv.bn.
         student_recorders=dict(
             s1=dict(
-                type='ModuleInputsCopy',
+                type='ModuleInputs',
                 source='backbone.layer2.1.pointwise_conv.activate'),
             s2=dict(
-                type='ModuleInputsCopy',
+                type='ModuleInputs',
                 source='backbone.layer3.1.pointwise_conv.activate'),
             s3=dict(
-                type='ModuleInputsCopy',
+                type='ModuleInputs',
                 source='backbone.layer4.5.pointwise_conv.activate'),
             s4=dict(
-                type='ModuleInputsCopy',
+                type='ModuleInputs',
                 source='backbone.layer5.1.pointwise_conv.activate')),
         # Teacher, ResNet50: the input of each stage's last bottleneck ReLU at
         # its third call (record_idx=2, residual added), BN bn3.
         teacher_recorders=dict(
-            t1=dict(type='ModuleInputsCopy', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputsCopy', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputsCopy', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputsCopy', source='backbone.layer4.2.relu'),
+            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
+            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
+            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
+            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.2.bn3.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn3.bias'),

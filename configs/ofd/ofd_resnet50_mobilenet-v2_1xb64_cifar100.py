@@ -24,10 +24,10 @@ model = dict(
         # Teacher, ResNet50 (CIFAR): the input of each stage's last bottleneck
         # ReLU at its third call (record_idx=2, residual added), BN bn3.
         teacher_recorders=dict(
-            t1=dict(type='ModuleInputsCopy', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputsCopy', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputsCopy', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputsCopy', source='backbone.layer4.2.relu'),
+            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
+            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
+            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
+            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.2.bn3.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn3.bias'),

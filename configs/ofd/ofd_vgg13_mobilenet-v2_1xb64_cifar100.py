@@ -25,13 +25,13 @@ model = dict(
         # layer2-5 (its second conv, index 1), BN layerK.1.bn.
         teacher_recorders=dict(
             t1=dict(
-                type='ModuleInputsCopy', source='backbone.layer2.1.activate'),
+                type='ModuleInputs', source='backbone.layer2.1.activate'),
             t2=dict(
-                type='ModuleInputsCopy', source='backbone.layer3.1.activate'),
+                type='ModuleInputs', source='backbone.layer3.1.activate'),
             t3=dict(
-                type='ModuleInputsCopy', source='backbone.layer4.1.activate'),
+                type='ModuleInputs', source='backbone.layer4.1.activate'),
             t4=dict(
-                type='ModuleInputsCopy', source='backbone.layer5.1.activate'),
+                type='ModuleInputs', source='backbone.layer5.1.activate'),
             bn1_w=dict(type='Parameter', source='backbone.layer2.1.bn.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer2.1.bn.bias'),
             bn2_w=dict(type='Parameter', source='backbone.layer3.1.bn.weight'),

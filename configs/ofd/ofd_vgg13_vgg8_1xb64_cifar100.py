@@ -18,24 +18,24 @@ model = dict(
         # layerK.0.bn.
         student_recorders=dict(
             s1=dict(
-                type='ModuleInputsCopy', source='backbone.layer2.0.activate'),
+                type='ModuleInputs', source='backbone.layer2.0.activate'),
             s2=dict(
-                type='ModuleInputsCopy', source='backbone.layer3.0.activate'),
+                type='ModuleInputs', source='backbone.layer3.0.activate'),
             s3=dict(
-                type='ModuleInputsCopy', source='backbone.layer4.0.activate'),
+                type='ModuleInputs', source='backbone.layer4.0.activate'),
             s4=dict(
-                type='ModuleInputsCopy', source='backbone.layer5.0.activate')),
+                type='ModuleInputs', source='backbone.layer5.0.activate')),
         # Teacher, VGG13: the input of the last ConvModule's ReLU in each of
         # layer2-5 (its second conv, index 1), BN layerK.1.bn.
         teacher_recorders=dict(
             t1=dict(
-                type='ModuleInputsCopy', source='backbone.layer2.1.activate'),
+                type='ModuleInputs', source='backbone.layer2.1.activate'),
             t2=dict(
-                type='ModuleInputsCopy', source='backbone.layer3.1.activate'),
+                type='ModuleInputs', source='backbone.layer3.1.activate'),
             t3=dict(
-                type='ModuleInputsCopy', source='backbone.layer4.1.activate'),
+                type='ModuleInputs', source='backbone.layer4.1.activate'),
             t4=dict(
-                type='ModuleInputsCopy', source='backbone.layer5.1.activate'),
+                type='ModuleInputs', source='backbone.layer5.1.activate'),
             bn1_w=dict(type='Parameter', source='backbone.layer2.1.bn.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer2.1.bn.bias'),
             bn2_w=dict(type='Parameter', source='backbone.layer3.1.bn.weight'),

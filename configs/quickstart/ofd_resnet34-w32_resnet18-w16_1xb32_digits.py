@@ -2,8 +2,8 @@
 # ("A Comprehensive Overhaul of Feature Distillation", arXiv 1904.01866):
 # the pre-ReLU output of each of the four stages. In a basic block the
 # pre-ReLU feature (residual added) is the input of the block's ReLU at its
-# second call (record_idx=1), copied before the in-place ReLU overwrites it
-# (ModuleInputsCopy); the margins come from the BatchNorm before it (bn2),
+# second call (record_idx=1; the algorithms run every ReLU out of place,
+# so it is not overwritten); the margins come from the BatchNorm before it (bn2),
 # whose parameters the Parameter recorders hand to the loss.
 _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
@@ -11,16 +11,16 @@ model = dict(
     distiller=dict(
         # ResNet_CIFAR-18: two blocks per stage, 16/32/64/128 channels.
         student_recorders=dict(
-            s1=dict(type='ModuleInputsCopy', source='backbone.layer1.1.relu'),
-            s2=dict(type='ModuleInputsCopy', source='backbone.layer2.1.relu'),
-            s3=dict(type='ModuleInputsCopy', source='backbone.layer3.1.relu'),
-            s4=dict(type='ModuleInputsCopy', source='backbone.layer4.1.relu')),
+            s1=dict(type='ModuleInputs', source='backbone.layer1.1.relu'),
+            s2=dict(type='ModuleInputs', source='backbone.layer2.1.relu'),
+            s3=dict(type='ModuleInputs', source='backbone.layer3.1.relu'),
+            s4=dict(type='ModuleInputs', source='backbone.layer4.1.relu')),
         # ResNet_CIFAR-34: 3/4/6/3 blocks, 32/64/128/256 channels.
         teacher_recorders=dict(
-            t1=dict(type='ModuleInputsCopy', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputsCopy', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputsCopy', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputsCopy', source='backbone.layer4.2.relu'),
+            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
+            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
+            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
+            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
             bn1_w=dict(
                 type='Parameter', source='backbone.layer1.2.bn2.weight'),
             bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn2.bias'),

@@ -19,29 +19,29 @@ model = dict(
                     dict(type='ModuleOutputs', source='neck', data_idx=0),
                 ])),
         # The teacher's pre-ReLU stage outputs: the input of each stage's
-        # last ReLU call (second call in a basic block), copied before the
-        # in-place ReLU overwrites it.
+        # last ReLU call (second call in a basic block; the algorithms run
+        # every ReLU out of place, so it is not overwritten).
         teacher_recorders=dict(
             feats=dict(
                 type='Group',
                 recorders=[
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer1.2.relu',
                         record_idx=1,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer2.3.relu',
                         record_idx=1,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer3.5.relu',
                         record_idx=1,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer4.2.relu',
                         record_idx=1,
                         data_idx=0),

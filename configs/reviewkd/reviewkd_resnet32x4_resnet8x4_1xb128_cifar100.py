@@ -29,8 +29,8 @@ model = dict(
                     dict(type='ModuleOutputs', source='backbone.layer3'),
                     dict(type='ModuleOutputs', source='neck', data_idx=0),
                 ])),
-        # The teacher's pre-ReLU stage outputs, copied before the in-place ReLU
-        # overwrites them (ResNet32x4: five basic blocks per stage; the input
+        # The teacher's pre-ReLU stage outputs (ReLUs run out of place under
+        # the algorithms; ResNet32x4: five basic blocks per stage; the input
         # of the last block's ReLU at its second call (record_idx=1, residual
         # added)), then the pooled feature.
         teacher_recorders=dict(
@@ -38,17 +38,17 @@ model = dict(
                 type='Group',
                 recorders=[
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer1.4.relu',
                         record_idx=1,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer2.4.relu',
                         record_idx=1,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer3.4.relu',
                         record_idx=1,
                         data_idx=0),

@@ -30,8 +30,8 @@ model = dict(
                     dict(type='ModuleOutputs', source='backbone.layer7'),
                     dict(type='ModuleOutputs', source='neck', data_idx=0),
                 ])),
-        # The teacher's pre-ReLU stage outputs, copied before the in-place ReLU
-        # overwrites them (ResNet50 (CIFAR): the input of each stage's last
+        # The teacher's pre-ReLU stage outputs (ReLUs run out of place under
+        # the algorithms; ResNet50 (CIFAR): the input of each stage's last
         # bottleneck ReLU at its third call (record_idx=2, residual added)),
         # then the pooled feature.
         teacher_recorders=dict(
@@ -39,22 +39,22 @@ model = dict(
                 type='Group',
                 recorders=[
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer1.2.relu',
                         record_idx=2,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer2.3.relu',
                         record_idx=2,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer3.5.relu',
                         record_idx=2,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer4.2.relu',
                         record_idx=2,
                         data_idx=0),

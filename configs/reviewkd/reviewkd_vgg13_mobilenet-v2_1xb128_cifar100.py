@@ -30,8 +30,8 @@ model = dict(
                     dict(type='ModuleOutputs', source='backbone.layer7'),
                     dict(type='ModuleOutputs', source='neck', data_idx=0),
                 ])),
-        # The teacher's pre-ReLU stage outputs, copied before the in-place ReLU
-        # overwrites them (VGG13: the input of the last ConvModule's ReLU in
+        # The teacher's pre-ReLU stage outputs (ReLUs run out of place under
+        # the algorithms; VGG13: the input of the last ConvModule's ReLU in
         # each of layer2-5 (its second conv, index 1)), then the pooled
         # feature.
         teacher_recorders=dict(
@@ -39,22 +39,22 @@ model = dict(
                 type='Group',
                 recorders=[
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer2.1.activate',
                         record_idx=0,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer3.1.activate',
                         record_idx=0,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer4.1.activate',
                         record_idx=0,
                         data_idx=0),
                     dict(
-                        type='ModuleInputsCopy',
+                        type='ModuleInputs',
                         source='backbone.layer5.1.activate',
                         record_idx=0,
                         data_idx=0),

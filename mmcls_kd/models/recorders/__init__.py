@@ -1,3 +1,3 @@
-from .recorders import GroupRecorder, ModuleInputsCopyRecorder
+from .recorders import GroupRecorder
 
-__all__ = ['GroupRecorder', 'ModuleInputsCopyRecorder']
+__all__ = ['GroupRecorder']

@@ -1,42 +1,16 @@
-"""Recorders for feature distillation: a module's inputs copied before an
-in-place module overwrites them, and several records as one list."""
+"""Recorders for feature distillation: several records as one list.
+
+Pre-activation features are recorded with MMRazor's ``ModuleInputs`` on the
+activation: the distillation algorithms turn every in-place activation off
+(``mmcls_kd.compat.patch_mmrazor_inplace_false``), so a ReLU's input is not
+overwritten after it was recorded."""
 import copy
-from typing import Any, List, Optional, Sequence, Tuple
+from typing import Any, List, Optional, Sequence
 
 from mmrazor.models.task_modules.recorder.base_recorder import BaseRecorder
-from mmrazor.models.task_modules.recorder.module_outputs_recorder import \
-    ModuleOutputsRecorder
-from torch import Tensor, nn
+from torch import nn
 
 from mmcls_kd.registry import TASK_UTILS
-
-
-@TASK_UTILS.register_module()
-class ModuleInputsCopyRecorder(ModuleOutputsRecorder):
-    """MMRazor's ``ModuleInputs``, with the inputs copied before the module
-    runs (config type ``'ModuleInputsCopy'``).
-
-    The pre-ReLU feature of a ResNet block is the input of the block's ReLU,
-    which MMPretrain and mmcv build with ``inplace=True``: it overwrites its
-    input, so MMRazor's ``ModuleInputs`` (which reads the inputs after the
-    forward) holds the post-ReLU map. MMRazor's algorithms mean to switch
-    ``inplace`` off everywhere, but their search only descends into
-    ``OrderedDict``s and torch >= 2.0 keeps submodules in a plain ``dict``,
-    so nothing is switched off. The copy costs one map and keeps the
-    autograd graph: the student's gradient flows through it.
-    """
-
-    def prepare_from_model(self, model: Optional[nn.Module] = None) -> None:
-        assert model is not None, 'model can not be None.'
-        modules = dict(model.named_modules())
-        assert self.source in modules, f'"{self.source}" is not in the model.'
-        modules[self.source].register_forward_pre_hook(self.forward_pre_hook)
-
-    def forward_pre_hook(self, module: nn.Module, inputs: Tuple) -> None:
-        if self.recording:
-            self.data_buffer.append(
-                tuple(x.clone() if isinstance(x, Tensor) else x
-                      for x in inputs))
 
 
 @TASK_UTILS.register_module()
@@ -55,7 +29,7 @@ class GroupRecorder(BaseRecorder):
 
         feats=dict(type='Group', recorders=[
             dict(type='ModuleOutputs', source='backbone.layer1'),
-            dict(type='ModuleInputsCopy', source='backbone.layer2.1.relu',
+            dict(type='ModuleInputs', source='backbone.layer2.1.relu',
                  record_idx=1, data_idx=0),
             dict(type='ModuleOutputs', source='neck', data_idx=0)])
 
