@@ -65,6 +65,19 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def load_tool(path: str):
+    """The module of a script under tools/ (``tools/reproduce.py``), loaded
+    from its file so that its ``main`` runs in-process; tools/ is not put on
+    ``sys.path``."""
+    import importlib.util
+    name = osp.splitext(osp.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(
+        f'mmcls_kd_tool_{name}', osp.join(REPO, path))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
 def tool_env() -> dict:
     env = dict(os.environ)
     env['PYTHONPATH'] = REPO + os.pathsep + env.get('PYTHONPATH', '')

@@ -12,8 +12,8 @@ import re
 import pytest
 import yaml
 
-from mmcls_kd.utils import METRICS, PAPER_TABLES, load_cells
-from mmcls_kd.utils.metafile import MetafileError
+from mmcls_kd.reproduction import METRICS, PAPER_TABLES, load_cells
+from mmcls_kd.reproduction.metafile import MetafileError
 from tests.conftest import REPO
 
 INDEX = osp.join(REPO, 'model-index.yml')

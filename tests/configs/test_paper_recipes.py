@@ -11,7 +11,7 @@ import os.path as osp
 
 import pytest
 
-from mmcls_kd.utils import load_cells
+from mmcls_kd.reproduction import load_cells
 from tests.conftest import REPO, parsed_config
 
 MMP = 'https://download.openmmlab.com/mmclassification/v0/resnet/'

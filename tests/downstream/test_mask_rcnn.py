@@ -37,7 +37,7 @@ from mmengine.registry import DefaultScope  # noqa: E402
 
 from mmcls_kd.apis import (build_runner, load_config,  # noqa: E402
                            save_student)
-from mmcls_kd.utils import (METRIC_KEYS, last_and_best,  # noqa: E402
+from mmcls_kd.reproduction import (METRIC_KEYS, last_and_best,  # noqa: E402
                             read_run, read_schedule)
 from tests.apis.test_export import (algorithm_cfg, build,  # noqa: E402
                                     save_run_checkpoint)

@@ -10,17 +10,15 @@ import json
 import os
 import os.path as osp
 import statistics
-import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
 import pytest
 
-from mmcls_kd.utils import MetafileError, load_cells
-from tests.conftest import REPO
+from mmcls_kd.reproduction import MetafileError, load_cells
+from tests.conftest import load_tool
 from tests.tools.test_reproduce import FAKE, epoch_config, make_index, touch
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'analysis_tools'))
-import paper_table  # noqa: E402
+paper_table = load_tool('tools/analysis_tools/paper_table.py')
 
 TRUNCATED = '{"accuracy/top1": 7'  # a line cut while it was written
 IPE = 40  # iterations per epoch in the fake text logs

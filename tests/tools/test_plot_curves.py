@@ -1,16 +1,14 @@
 """tools/visualization/plot_curves.py on fake logs."""
 import json
 import os.path as osp
-import sys
 
 import pytest
 
-from mmcls_kd.utils import read_run
-from tests.conftest import REPO
+from mmcls_kd.reproduction import read_run
+from tests.conftest import load_tool
 from tests.tools.test_reproduce import touch
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'visualization'))
-import plot_curves  # noqa: E402
+plot_curves = load_tool('tools/visualization/plot_curves.py')
 
 IPE = 4  # iterations per epoch in the fake text logs
 

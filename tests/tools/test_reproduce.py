@@ -1,15 +1,14 @@
 """tools/reproduce.py on a fake model index and a fake work-dir tree."""
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Sequence, Tuple
 
 import pytest
 
-from tests.conftest import REPO
+import mmcls_kd.reproduction.plan as plan_module
+from tests.conftest import REPO, load_tool
 
-sys.path.insert(0, osp.join(REPO, 'tools'))
-import reproduce  # noqa: E402
+reproduce = load_tool('tools/reproduce.py')
 
 # (table, row, column, metric, value as printed)
 Cell = Tuple[int, str, str, str, str]
@@ -270,7 +269,7 @@ def test_launch_runs_sequentially_and_stops_at_a_failure(fake, capsys,
         calls.append((command, cwd))
         return 1 if len(calls) == 1 else 0  # the first run fails
 
-    monkeypatch.setattr(reproduce.subprocess, 'call', call)
+    monkeypatch.setattr(plan_module.subprocess, 'call', call)
     argv = ['9', '--index', index, '--work-root', work, '--seeds', '3']
     assert reproduce.main(argv) == 1
     # Seed 0 of both configs is finished: the first to launch is the

@@ -1,14 +1,12 @@
 """tools/visualization/soft_labels.py draws Fig. 3 from a USKD checkpoint."""
 import os.path as osp
-import sys
 
 import pytest
 import torch
 
-from tests.conftest import QUICK, REPO
+from tests.conftest import QUICK, load_tool
 
-sys.path.insert(0, osp.join(REPO, 'tools', 'visualization'))
-import soft_labels  # noqa: E402
+soft_labels = load_tool('tools/visualization/soft_labels.py')
 
 USKD = osp.join(QUICK, 'uskd_resnet18-w16_1xb32_digits.py')
 

@@ -21,7 +21,7 @@ import matplotlib
 matplotlib.use('Agg')  # files only: no display on training nodes
 import matplotlib.pyplot as plt  # noqa: E402
 
-from mmcls_kd.utils import (RunLog, find_runs, ordered_unique,  # noqa: E402
+from mmcls_kd.reproduction import (RunLog, find_runs, ordered_unique,  # noqa: E402
                             read_run)
 
 Series = Tuple[List[float], List[float]]

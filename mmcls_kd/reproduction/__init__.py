@@ -1,5 +1,7 @@
-"""Reading the paper's cells from the metafiles and training runs from disk,
-for the reproduction tools."""
+"""Reproducing the paper's tables: the paper's cells from the metafiles,
+training runs read from disk, the plan of runs behind a table
+(``tools/reproduce.py``) and the table of our numbers beside the paper's
+(``tools/analysis_tools/paper_table.py``)."""
 from .metafile import (METRIC_KEYS, METRIC_SCALES, METRICS, PAPER_TABLES,
                        TIMING_METRIC, MetafileError, PaperCell, check_table,
                        find_cell, load_cells, ordered_unique, table_layout)
