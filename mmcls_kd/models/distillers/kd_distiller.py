@@ -66,8 +66,9 @@ class KDDistiller(ConfigurableDistiller):
     defaults, so ``--cfg-options`` reaches every field; a recorder given
     without a type is a ``ModuleOutputs`` recorder. MMRazor computes
     only the losses that have a mapping, so a forgotten mapping would
-    silently never train; here every required argument of every loss must
-    come from a record, checked when the distiller is built.
+    silently never train; here every required argument of every loss (and
+    every input its ``required_inputs``, if it has one, names) must come
+    from a record, checked when the distiller is built.
 
     Args:
         student_recorders (dict, optional): recorders on the student, over
@@ -119,9 +120,13 @@ class KDDistiller(ConfigurableDistiller):
                 if arg in defaults and self._has_record(defaults[arg])
             }
             mapping = merge_by_name(mapping, explicit.get(name))
+            # Inputs a loss needs beyond its signature's required ones (its
+            # options decide, e.g. USKD's weak logits).
+            needed = set(getattr(loss, 'required_inputs', ()))
             missing = [
                 arg for arg, param in params.items()
-                if param.default is param.empty and arg not in mapping
+                if (param.default is param.empty or arg in needed)
+                and arg not in mapping
             ]
             if missing:
                 raise ValueError(

@@ -151,6 +151,13 @@ class USKDLoss(nn.Module):
         self.batch_stats = batch_stats
         self.loss_weight = float(loss_weight)
 
+    @property
+    def required_inputs(self) -> tuple:
+        """The inputs this configuration needs (the distiller checks them
+        when it is built): the weak logits unless ``non_target='none'``."""
+        return ('preds_S', 'gt_labels') + (
+            () if self.non_target == 'none' else ('preds_W', ))
+
     def forward(self,
                 preds_S: Tensor,
                 gt_labels: Tensor,

@@ -118,3 +118,11 @@ def test_a_recorder_without_a_type_records_module_outputs():
     middle = distiller.student_recorders.recorders['middle']
     assert (type(middle).__name__, middle.source) == ('ModuleOutputsRecorder',
                                                       'neck')
+
+
+def test_an_input_the_loss_needs_must_have_a_record():
+    # USKD with its non-target term needs the weak logits: without the
+    # 'middle' recorder and 'weak' connector the distiller refuses to build
+    # instead of failing at the first step.
+    with pytest.raises(ValueError, match=r"\['preds_W'\] of loss_uskd"):
+        _build(distill_losses=dict(loss_uskd=dict(type='USKDLoss')))
