@@ -9,6 +9,7 @@ import os.path as osp
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.engine.dist import close_process_group
 from mmengine.config import DictAction
 from mmengine.fileio import dump
 
@@ -53,6 +54,7 @@ def main(argv=None) -> dict:
     cfg.resume = False
     runner = build_runner(cfg)
     metrics = runner.test()
+    close_process_group()
     if args.out and runner.rank == 0:
         dump(dict(config=args.config, checkpoint=args.checkpoint,
                   metrics=metrics), args.out)

@@ -11,6 +11,7 @@ import os.path as osp
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.engine.dist import close_process_group
 from mmcls_kd.compat import trusted_checkpoint
 from mmengine.config import DictAction
 
@@ -83,6 +84,7 @@ def main(argv=None) -> None:
     with (trusted_checkpoint(args.resume)
           if explicit else contextlib.nullcontext()):
         runner.train()
+    close_process_group()
 
 
 if __name__ == '__main__':

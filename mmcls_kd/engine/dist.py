@@ -45,3 +45,17 @@ def init_cpu_dist(launcher: str, timeout_s: int = 1800) -> None:
         rank=int(os.environ['RANK']),
         world_size=int(os.environ['WORLD_SIZE']),
         timeout=timedelta(seconds=timeout_s))
+
+
+def close_process_group() -> None:
+    """End the run's process group, once every rank got here.
+
+    A process that exits with a gloo group still open can abort in its
+    teardown ("terminate called without an active exception", SIGABRT)
+    while the other ranks exit cleanly: the launcher then reports a failed
+    run after a finished one. ``tools/train.py`` and ``tools/test.py`` call
+    this when the work is done; a no-op without a process group.
+    """
+    if torch_dist.is_available() and torch_dist.is_initialized():
+        torch_dist.barrier()
+        torch_dist.destroy_process_group()
