@@ -5,58 +5,10 @@
 # through the student's baseline config).
 _base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
 
-# CRD's 16,384 negatives per sample (its CIFAR-100 and ImageNet value).
-# Must equal the loss's value.
-__num_negatives = 16384
+from mmcls_kd.models.distillers.wiring import crd, crd_dataset  # noqa: E402
 
-# CRD's memory bank has one row per training image: each data sample must
-# carry its index (and its negatives), which the wrapper adds.
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='CRDDataset',
-        dataset={{_base_.train_dataloader.dataset}},
-        num_negatives=__num_negatives,
-        mode='exact'))
-
-model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck'),
-            # The data samples, with sample_idx and contrast_idx: the inputs
-            # (inputs, data_samples) of ImageClassifier.loss.
-            samples=dict(
-                type='MethodInputs',
-                source='mmpretrain.models.classifiers.ImageClassifier.loss')),
-        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
-        # Linear + L2 norm to CRD's 128 dimensions from the pooled features.
-        connectors=dict(
-            crd_student=dict(
-                type='CRDEmbedding', in_channels=512, embed_dim=128),
-            crd_teacher=dict(
-                type='CRDEmbedding', in_channels=512, embed_dim=128)),
-        distill_losses=dict(
-            loss_crd=dict(
-                type='CRDLoss',
-                # One memory-bank row per training image.
-                num_samples=50000,
-                num_negatives=__num_negatives,
-                embed_dim=128,
-                # CRD's NCE temperature, momentum and weight (beta 0.8).
-                tau=0.07,
-                momentum=0.5,
-                loss_weight=0.8)),
-        loss_forward_mappings=dict(
-            loss_crd=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='feat',
-                    data_idx=0,
-                    connector='crd_student'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='feat',
-                    data_idx=0,
-                    connector='crd_teacher'),
-                data_samples=dict(
-                    from_student=True, recorder='samples', data_idx=1)))))
+    dataset=crd_dataset({{_base_.train_dataloader.dataset}}))
+# Pooled features of 512 (student) and 512 (teacher) channels; a memory-bank
+# row per training image of CIFAR-100.
+model = dict(distiller=crd(512, 512, num_samples=50000, loss_weight=0.8))

@@ -12,98 +12,21 @@
 # 0.1, steps 30/60/90), through its baseline config.
 _base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
 
+from mmcls_kd.models.distillers.wiring import module_inputs, ofd  # noqa: E402
+
+# Student, ResNet18, and teacher, ResNet34: the input of each stage's last
+# basic-block ReLU at its second call (call 1, residual added); the teacher's
+# BN bn2 before it.
+__teacher = ['backbone.layer1.2', 'backbone.layer2.3', 'backbone.layer3.5',
+             'backbone.layer4.2']
 model = dict(
-    distiller=dict(
-        # Student, ResNet18: the input of each stage's last basic-block ReLU at
-        # its second call (record_idx=1), BN bn2.
-        student_recorders=dict(
-            s1=dict(type='ModuleInputs', source='backbone.layer1.1.relu'),
-            s2=dict(type='ModuleInputs', source='backbone.layer2.1.relu'),
-            s3=dict(type='ModuleInputs', source='backbone.layer3.1.relu'),
-            s4=dict(type='ModuleInputs', source='backbone.layer4.1.relu')),
-        # Teacher, ResNet34: the input of each stage's last basic-block ReLU at
-        # its second call (record_idx=1, residual added), BN bn2.
-        teacher_recorders=dict(
-            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
-            bn1_w=dict(
-                type='Parameter', source='backbone.layer1.2.bn2.weight'),
-            bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn2.bias'),
-            bn2_w=dict(
-                type='Parameter', source='backbone.layer2.3.bn2.weight'),
-            bn2_b=dict(type='Parameter', source='backbone.layer2.3.bn2.bias'),
-            bn3_w=dict(
-                type='Parameter', source='backbone.layer3.5.bn2.weight'),
-            bn3_b=dict(type='Parameter', source='backbone.layer3.5.bn2.bias'),
-            bn4_w=dict(
-                type='Parameter', source='backbone.layer4.2.bn2.weight'),
-            bn4_b=dict(type='Parameter', source='backbone.layer4.2.bn2.bias')),
-        connectors=dict(
-            ofd1=dict(type='OFDConnector', in_channels=64, out_channels=64),
-            ofd2=dict(type='OFDConnector', in_channels=128, out_channels=128),
-            ofd3=dict(type='OFDConnector', in_channels=256, out_channels=256),
-            ofd4=dict(type='OFDConnector', in_channels=512, out_channels=512)),
-        distill_losses=dict(
-            loss_ofd1=dict(type='OFDLoss', loss_weight=1e-4 / 8),
-            loss_ofd2=dict(type='OFDLoss', loss_weight=1e-4 / 4),
-            loss_ofd3=dict(type='OFDLoss', loss_weight=1e-4 / 2),
-            loss_ofd4=dict(type='OFDLoss', loss_weight=1e-4)),
-        loss_forward_mappings=dict(
-            loss_ofd1=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s1',
-                    record_idx=1,
-                    data_idx=0,
-                    connector='ofd1'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t1',
-                    record_idx=1,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn1_w'),
-                bn_bias=dict(from_student=False, recorder='bn1_b')),
-            loss_ofd2=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s2',
-                    record_idx=1,
-                    data_idx=0,
-                    connector='ofd2'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t2',
-                    record_idx=1,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn2_w'),
-                bn_bias=dict(from_student=False, recorder='bn2_b')),
-            loss_ofd3=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s3',
-                    record_idx=1,
-                    data_idx=0,
-                    connector='ofd3'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t3',
-                    record_idx=1,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn3_w'),
-                bn_bias=dict(from_student=False, recorder='bn3_b')),
-            loss_ofd4=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s4',
-                    record_idx=1,
-                    data_idx=0,
-                    connector='ofd4'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t4',
-                    record_idx=1,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn4_w'),
-                bn_bias=dict(from_student=False, recorder='bn4_b')))))
+    distiller=ofd(
+        student=[
+            module_inputs(f'backbone.layer{i}.1.relu', call=1)
+            for i in (1, 2, 3, 4)
+        ],
+        teacher=[module_inputs(f'{b}.relu', call=1) for b in __teacher],
+        teacher_bns=[f'{b}.bn2' for b in __teacher],
+        student_channels=[64, 128, 256, 512],
+        teacher_channels=[64, 128, 256, 512],
+        loss_weight=1e-4))

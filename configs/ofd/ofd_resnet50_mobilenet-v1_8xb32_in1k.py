@@ -12,107 +12,21 @@
 # 0.1, steps 30/60/90), through its baseline config.
 _base_ = ['../_base_/distill/resnet50_mobilenet-v1_in1k.py']
 
+from mmcls_kd.models.distillers.wiring import module_inputs, ofd  # noqa: E402
+
+# Student, MobileNetV1: the input of the ReLU of each stage's last pointwise
+# conv. Teacher, ResNet50: the input of each stage's last bottleneck ReLU at
+# its third call (call 2, residual added), BN bn3.
+__teacher = ['backbone.layer1.2', 'backbone.layer2.3', 'backbone.layer3.5',
+             'backbone.layer4.2']
 model = dict(
-    distiller=dict(
-        # Student, MobileNetV1: the input of the ReLU of each stage's last
-        # pointwise conv, BN pointwise_conv.bn.
-        student_recorders=dict(
-            s1=dict(
-                type='ModuleInputs',
-                source='backbone.layer2.1.pointwise_conv.activate'),
-            s2=dict(
-                type='ModuleInputs',
-                source='backbone.layer3.1.pointwise_conv.activate'),
-            s3=dict(
-                type='ModuleInputs',
-                source='backbone.layer4.5.pointwise_conv.activate'),
-            s4=dict(
-                type='ModuleInputs',
-                source='backbone.layer5.1.pointwise_conv.activate')),
-        # Teacher, ResNet50: the input of each stage's last bottleneck ReLU at
-        # its third call (record_idx=2, residual added), BN bn3.
-        teacher_recorders=dict(
-            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
-            bn1_w=dict(
-                type='Parameter', source='backbone.layer1.2.bn3.weight'),
-            bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn3.bias'),
-            bn2_w=dict(
-                type='Parameter', source='backbone.layer2.3.bn3.weight'),
-            bn2_b=dict(type='Parameter', source='backbone.layer2.3.bn3.bias'),
-            bn3_w=dict(
-                type='Parameter', source='backbone.layer3.5.bn3.weight'),
-            bn3_b=dict(type='Parameter', source='backbone.layer3.5.bn3.bias'),
-            bn4_w=dict(
-                type='Parameter', source='backbone.layer4.2.bn3.weight'),
-            bn4_b=dict(type='Parameter', source='backbone.layer4.2.bn3.bias')),
-        connectors=dict(
-            ofd1=dict(type='OFDConnector', in_channels=128, out_channels=256),
-            ofd2=dict(type='OFDConnector', in_channels=256, out_channels=512),
-            ofd3=dict(type='OFDConnector', in_channels=512, out_channels=1024),
-            ofd4=dict(
-                type='OFDConnector', in_channels=1024, out_channels=2048)),
-        distill_losses=dict(
-            loss_ofd1=dict(type='OFDLoss', loss_weight=1e-4 / 8),
-            loss_ofd2=dict(type='OFDLoss', loss_weight=1e-4 / 4),
-            loss_ofd3=dict(type='OFDLoss', loss_weight=1e-4 / 2),
-            loss_ofd4=dict(type='OFDLoss', loss_weight=1e-4)),
-        loss_forward_mappings=dict(
-            loss_ofd1=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s1',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd1'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t1',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn1_w'),
-                bn_bias=dict(from_student=False, recorder='bn1_b')),
-            loss_ofd2=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s2',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd2'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t2',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn2_w'),
-                bn_bias=dict(from_student=False, recorder='bn2_b')),
-            loss_ofd3=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s3',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd3'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t3',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn3_w'),
-                bn_bias=dict(from_student=False, recorder='bn3_b')),
-            loss_ofd4=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s4',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd4'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t4',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn4_w'),
-                bn_bias=dict(from_student=False, recorder='bn4_b')))))
+    distiller=ofd(
+        student=[
+            module_inputs(f'backbone.{b}.pointwise_conv.activate')
+            for b in ('layer2.1', 'layer3.1', 'layer4.5', 'layer5.1')
+        ],
+        teacher=[module_inputs(f'{b}.relu', call=2) for b in __teacher],
+        teacher_bns=[f'{b}.bn3' for b in __teacher],
+        student_channels=[128, 256, 512, 1024],
+        teacher_channels=[256, 512, 1024, 2048],
+        loss_weight=1e-4))

@@ -12,91 +12,24 @@
 # through the student's baseline config).
 _base_ = ['../_base_/distill/resnet50_mobilenet-v2_cifar100.py']
 
+from mmcls_kd.models.distillers.wiring import (  # noqa: E402
+    module_inputs, module_outputs, ofd)
+
+# Student, MobileNetV2 (x0.5): the outputs of layer2, 3, 5 and 7, whose last
+# inverted residual ends in a linear projection (no ReLU). Teacher, ResNet50
+# (CIFAR): the input of each stage's last bottleneck ReLU at its third call
+# (call 2, residual added), BN bn3. The student's stages are smaller than the
+# teacher's (16 vs 32, 8 vs 16, 4 vs 8, 2 vs 4): the teacher's map is
+# average-pooled to the student's size where it is larger, as mdistiller runs
+# OFD on such pairs.
+__teacher = ['backbone.layer1.2', 'backbone.layer2.3', 'backbone.layer3.5',
+             'backbone.layer4.2']
 model = dict(
-    distiller=dict(
-        # Student, MobileNetV2 (x0.5): the outputs of layer2, 3, 5 and 7, whose
-        # last inverted residual ends in a linear projection (no ReLU).
-        student_recorders=dict(
-            s1=dict(type='ModuleOutputs', source='backbone.layer2'),
-            s2=dict(type='ModuleOutputs', source='backbone.layer3'),
-            s3=dict(type='ModuleOutputs', source='backbone.layer5'),
-            s4=dict(type='ModuleOutputs', source='backbone.layer7')),
-        # Teacher, ResNet50 (CIFAR): the input of each stage's last bottleneck
-        # ReLU at its third call (record_idx=2, residual added), BN bn3.
-        teacher_recorders=dict(
-            t1=dict(type='ModuleInputs', source='backbone.layer1.2.relu'),
-            t2=dict(type='ModuleInputs', source='backbone.layer2.3.relu'),
-            t3=dict(type='ModuleInputs', source='backbone.layer3.5.relu'),
-            t4=dict(type='ModuleInputs', source='backbone.layer4.2.relu'),
-            bn1_w=dict(
-                type='Parameter', source='backbone.layer1.2.bn3.weight'),
-            bn1_b=dict(type='Parameter', source='backbone.layer1.2.bn3.bias'),
-            bn2_w=dict(
-                type='Parameter', source='backbone.layer2.3.bn3.weight'),
-            bn2_b=dict(type='Parameter', source='backbone.layer2.3.bn3.bias'),
-            bn3_w=dict(
-                type='Parameter', source='backbone.layer3.5.bn3.weight'),
-            bn3_b=dict(type='Parameter', source='backbone.layer3.5.bn3.bias'),
-            bn4_w=dict(
-                type='Parameter', source='backbone.layer4.2.bn3.weight'),
-            bn4_b=dict(type='Parameter', source='backbone.layer4.2.bn3.bias')),
-        connectors=dict(
-            ofd1=dict(type='OFDConnector', in_channels=12, out_channels=256),
-            ofd2=dict(type='OFDConnector', in_channels=16, out_channels=512),
-            ofd3=dict(type='OFDConnector', in_channels=48, out_channels=1024),
-            ofd4=dict(type='OFDConnector', in_channels=160,
-                      out_channels=2048)),
-        # The student's stages are smaller than the teacher's (16 vs 32, 8 vs
-        # 16, 4 vs 8, 2 vs 4): the teacher's map is average-pooled to the
-        # student's size where it is larger, as mdistiller runs OFD on such
-        # pairs.
-        distill_losses=dict(
-            loss_ofd1=dict(
-                type='OFDLoss', pool_teacher=True, loss_weight=1e-3 / 8),
-            loss_ofd2=dict(
-                type='OFDLoss', pool_teacher=True, loss_weight=1e-3 / 4),
-            loss_ofd3=dict(
-                type='OFDLoss', pool_teacher=True, loss_weight=1e-3 / 2),
-            loss_ofd4=dict(
-                type='OFDLoss', pool_teacher=True, loss_weight=1e-3)),
-        loss_forward_mappings=dict(
-            loss_ofd1=dict(
-                preds_S=dict(
-                    from_student=True, recorder='s1', connector='ofd1'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t1',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn1_w'),
-                bn_bias=dict(from_student=False, recorder='bn1_b')),
-            loss_ofd2=dict(
-                preds_S=dict(
-                    from_student=True, recorder='s2', connector='ofd2'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t2',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn2_w'),
-                bn_bias=dict(from_student=False, recorder='bn2_b')),
-            loss_ofd3=dict(
-                preds_S=dict(
-                    from_student=True, recorder='s3', connector='ofd3'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t3',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn3_w'),
-                bn_bias=dict(from_student=False, recorder='bn3_b')),
-            loss_ofd4=dict(
-                preds_S=dict(
-                    from_student=True, recorder='s4', connector='ofd4'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t4',
-                    record_idx=2,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn4_w'),
-                bn_bias=dict(from_student=False, recorder='bn4_b')))))
+    distiller=ofd(
+        student=[module_outputs(f'backbone.layer{i}') for i in (2, 3, 5, 7)],
+        teacher=[module_inputs(f'{b}.relu', call=2) for b in __teacher],
+        teacher_bns=[f'{b}.bn3' for b in __teacher],
+        student_channels=[12, 16, 48, 160],
+        teacher_channels=[256, 512, 1024, 2048],
+        loss_weight=1e-3,
+        pool_teacher=True))

@@ -12,102 +12,20 @@
 # through the student's baseline config).
 _base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
 
+from mmcls_kd.models.distillers.wiring import module_inputs, ofd  # noqa: E402
+
+# Student, VGG8: one conv per stage, the input of layerK.0's ReLU. Teacher,
+# VGG13: the input of the last ConvModule's ReLU in each of layer2-5 (its
+# second conv, index 1), BN layerK.1.bn.
 model = dict(
-    distiller=dict(
-        # Student, VGG8: one conv per stage, the input of layerK.0's ReLU, BN
-        # layerK.0.bn.
-        student_recorders=dict(
-            s1=dict(
-                type='ModuleInputs', source='backbone.layer2.0.activate'),
-            s2=dict(
-                type='ModuleInputs', source='backbone.layer3.0.activate'),
-            s3=dict(
-                type='ModuleInputs', source='backbone.layer4.0.activate'),
-            s4=dict(
-                type='ModuleInputs', source='backbone.layer5.0.activate')),
-        # Teacher, VGG13: the input of the last ConvModule's ReLU in each of
-        # layer2-5 (its second conv, index 1), BN layerK.1.bn.
-        teacher_recorders=dict(
-            t1=dict(
-                type='ModuleInputs', source='backbone.layer2.1.activate'),
-            t2=dict(
-                type='ModuleInputs', source='backbone.layer3.1.activate'),
-            t3=dict(
-                type='ModuleInputs', source='backbone.layer4.1.activate'),
-            t4=dict(
-                type='ModuleInputs', source='backbone.layer5.1.activate'),
-            bn1_w=dict(type='Parameter', source='backbone.layer2.1.bn.weight'),
-            bn1_b=dict(type='Parameter', source='backbone.layer2.1.bn.bias'),
-            bn2_w=dict(type='Parameter', source='backbone.layer3.1.bn.weight'),
-            bn2_b=dict(type='Parameter', source='backbone.layer3.1.bn.bias'),
-            bn3_w=dict(type='Parameter', source='backbone.layer4.1.bn.weight'),
-            bn3_b=dict(type='Parameter', source='backbone.layer4.1.bn.bias'),
-            bn4_w=dict(type='Parameter', source='backbone.layer5.1.bn.weight'),
-            bn4_b=dict(type='Parameter', source='backbone.layer5.1.bn.bias')),
-        connectors=dict(
-            ofd1=dict(type='OFDConnector', in_channels=128, out_channels=128),
-            ofd2=dict(type='OFDConnector', in_channels=256, out_channels=256),
-            ofd3=dict(type='OFDConnector', in_channels=512, out_channels=512),
-            ofd4=dict(type='OFDConnector', in_channels=512, out_channels=512)),
-        distill_losses=dict(
-            loss_ofd1=dict(type='OFDLoss', loss_weight=1e-3 / 8),
-            loss_ofd2=dict(type='OFDLoss', loss_weight=1e-3 / 4),
-            loss_ofd3=dict(type='OFDLoss', loss_weight=1e-3 / 2),
-            loss_ofd4=dict(type='OFDLoss', loss_weight=1e-3)),
-        loss_forward_mappings=dict(
-            loss_ofd1=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s1',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd1'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t1',
-                    record_idx=0,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn1_w'),
-                bn_bias=dict(from_student=False, recorder='bn1_b')),
-            loss_ofd2=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s2',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd2'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t2',
-                    record_idx=0,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn2_w'),
-                bn_bias=dict(from_student=False, recorder='bn2_b')),
-            loss_ofd3=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s3',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd3'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t3',
-                    record_idx=0,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn3_w'),
-                bn_bias=dict(from_student=False, recorder='bn3_b')),
-            loss_ofd4=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='s4',
-                    record_idx=0,
-                    data_idx=0,
-                    connector='ofd4'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='t4',
-                    record_idx=0,
-                    data_idx=0),
-                bn_weight=dict(from_student=False, recorder='bn4_w'),
-                bn_bias=dict(from_student=False, recorder='bn4_b')))))
+    distiller=ofd(
+        student=[
+            module_inputs(f'backbone.layer{i}.0.activate') for i in range(2, 6)
+        ],
+        teacher=[
+            module_inputs(f'backbone.layer{i}.1.activate') for i in range(2, 6)
+        ],
+        teacher_bns=[f'backbone.layer{i}.1.bn' for i in range(2, 6)],
+        student_channels=[128, 256, 512, 512],
+        teacher_channels=[128, 256, 512, 512],
+        loss_weight=1e-3))

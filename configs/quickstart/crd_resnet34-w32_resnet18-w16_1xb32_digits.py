@@ -2,60 +2,22 @@
 # ("Contrastive Representation Distillation", arXiv 1910.10699).
 _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
+from mmcls_kd.models.distillers.wiring import crd, crd_dataset  # noqa: E402
+
 # The digits have about 1,290 training images outside each class, so the
 # paper's 16,384 negatives (for CIFAR's 49,500) would mostly be repeats:
-# 1,024 here, drawn without replacement. Must equal the loss's value.
+# 1,024 here, drawn without replacement. The memory bank has a row for each
+# of the 1,437 training images (Digits.NUM_TRAIN).
 __num_negatives = 1024
 
-# CRD's memory bank has one row per training image: each data sample must
-# carry its index (and its negatives), which the wrapper adds.
 train_dataloader = dict(
-    dataset=dict(
-        _delete_=True,
-        type='CRDDataset',
-        dataset={{_base_.train_dataloader.dataset}},
-        num_negatives=__num_negatives,
-        mode='exact'))
-
+    dataset=crd_dataset({{_base_.train_dataloader.dataset}}, __num_negatives))
+# Pooled features of 128 (student) and 256 (teacher) channels; the paper's
+# weight (beta 0.8), NCE temperature and momentum.
 model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='neck'),
-            # The student's data samples, with sample_idx and contrast_idx:
-            # the inputs (inputs, data_samples) of ImageClassifier.loss.
-            samples=dict(
-                type='MethodInputs',
-                source='mmpretrain.models.classifiers.ImageClassifier.loss')),
-        teacher_recorders=dict(feat=dict(type='ModuleOutputs', source='neck')),
-        # Linear + L2 norm to 128 dimensions (the paper's feat_dim) from the
-        # pooled features: 128 channels (student), 256 (teacher).
-        connectors=dict(
-            crd_student=dict(
-                type='CRDEmbedding', in_channels=128, embed_dim=128),
-            crd_teacher=dict(
-                type='CRDEmbedding', in_channels=256, embed_dim=128)),
-        distill_losses=dict(
-            loss_crd=dict(
-                type='CRDLoss',
-                # Size of the digits' training split (Digits.NUM_TRAIN).
-                num_samples=1437,
-                num_negatives=__num_negatives,
-                embed_dim=128,
-                # The paper's NCE temperature, momentum and weight (beta).
-                tau=0.07,
-                momentum=0.5,
-                loss_weight=0.8)),
-        loss_forward_mappings=dict(
-            loss_crd=dict(
-                preds_S=dict(
-                    from_student=True,
-                    recorder='feat',
-                    data_idx=0,
-                    connector='crd_student'),
-                preds_T=dict(
-                    from_student=False,
-                    recorder='feat',
-                    data_idx=0,
-                    connector='crd_teacher'),
-                data_samples=dict(
-                    from_student=True, recorder='samples', data_idx=1)))))
+    distiller=crd(
+        student_channels=128,
+        teacher_channels=256,
+        num_samples=1437,
+        num_negatives=__num_negatives,
+        loss_weight=0.8))

@@ -5,61 +5,25 @@
 # with the hierarchical context loss.
 _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
+from mmcls_kd.models.distillers.wiring import (  # noqa: E402
+    module_inputs, module_outputs, reviewkd)
+
+# The official code: the student's post-ReLU stage outputs, and the teacher's
+# pre-ReLU stage outputs: the input of each stage's last ReLU call (second
+# call in a basic block; the algorithms run every ReLU out of place, so it is
+# not overwritten); then the pooled features. Stage widths of ResNet_CIFAR-18
+# w16 and -34 w32, shallow to deep, then the pooled feature; mid width
+# min(512, 128) by default. Weight 1 and no warm-up: a ten-epoch quick start
+# (the paper's CIFAR runs use weights 0.6-8 by pair and 20 warm-up epochs).
+__teacher = ['backbone.layer1.2', 'backbone.layer2.3', 'backbone.layer3.5',
+             'backbone.layer4.2']
 model = dict(
-    distiller=dict(
-        # The official code: the student's post-ReLU stage outputs.
-        student_recorders=dict(
-            feats=dict(
-                type='Group',
-                recorders=[
-                    dict(type='ModuleOutputs', source='backbone.layer1'),
-                    dict(type='ModuleOutputs', source='backbone.layer2'),
-                    dict(type='ModuleOutputs', source='backbone.layer3'),
-                    dict(type='ModuleOutputs', source='backbone.layer4'),
-                    dict(type='ModuleOutputs', source='neck', data_idx=0),
-                ])),
-        # The teacher's pre-ReLU stage outputs: the input of each stage's
-        # last ReLU call (second call in a basic block; the algorithms run
-        # every ReLU out of place, so it is not overwritten).
-        teacher_recorders=dict(
-            feats=dict(
-                type='Group',
-                recorders=[
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer1.2.relu',
-                        record_idx=1,
-                        data_idx=0),
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer2.3.relu',
-                        record_idx=1,
-                        data_idx=0),
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer3.5.relu',
-                        record_idx=1,
-                        data_idx=0),
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer4.2.relu',
-                        record_idx=1,
-                        data_idx=0),
-                    dict(type='ModuleOutputs', source='neck', data_idx=0),
-                ])),
-        # Stage widths of ResNet_CIFAR-18 w16 and -34 w32, shallow to deep,
-        # then the pooled feature; mid width min(512, 128) by default.
-        connectors=dict(
-            abf=dict(
-                type='ABFConnector',
-                in_channels=[16, 32, 64, 128, 128],
-                out_channels=[32, 64, 128, 256, 256])),
-        distill_losses=dict(
-            # Weight 1 and no warm-up: a ten-epoch quick start (the paper's
-            # CIFAR runs use weights 0.6-8 by pair and 20 warm-up epochs).
-            loss_hcl=dict(type='HCLLoss', loss_weight=1.0)),
-        loss_forward_mappings=dict(
-            loss_hcl=dict(
-                preds_S=dict(
-                    from_student=True, recorder='feats', connector='abf'),
-                preds_T=dict(from_student=False, recorder='feats')))))
+    distiller=reviewkd(
+        student=[module_outputs(f'backbone.layer{i}') for i in (1, 2, 3, 4)] +
+        [module_outputs('neck', index=0)],
+        teacher=[module_inputs(f'{b}.relu', call=1) for b in __teacher] +
+        [module_outputs('neck', index=0)],
+        abf=dict(
+            in_channels=[16, 32, 64, 128, 128],
+            out_channels=[32, 64, 128, 256, 256]),
+        hcl=dict(loss_weight=1.0)))

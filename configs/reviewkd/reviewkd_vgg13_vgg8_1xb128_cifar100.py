@@ -15,67 +15,25 @@
 # epoch). The official script reports the best epoch.
 _base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
 
+from mmcls_kd.models.distillers.wiring import (  # noqa: E402
+    module_inputs, module_outputs, reviewkd)
+
+# The student's stage outputs (after their ReLU, as the official code takes
+# them; VGG8: layer2, layer3, layer4, layer5), then the pooled feature. The
+# teacher's pre-ReLU stage outputs (ReLUs run out of place under the
+# algorithms; VGG13: the input of the last ConvModule's ReLU in each of
+# layer2-5 (its second conv, index 1)), then the pooled feature.
 model = dict(
-    distiller=dict(
-        # The student's stage outputs (after their ReLU, as the official code
-        # takes them; VGG8: layer2, layer3, layer4, layer5), then the pooled
-        # feature.
-        student_recorders=dict(
-            feats=dict(
-                type='Group',
-                recorders=[
-                    dict(type='ModuleOutputs', source='backbone.layer2'),
-                    dict(type='ModuleOutputs', source='backbone.layer3'),
-                    dict(type='ModuleOutputs', source='backbone.layer4'),
-                    dict(type='ModuleOutputs', source='backbone.layer5'),
-                    dict(type='ModuleOutputs', source='neck', data_idx=0),
-                ])),
-        # The teacher's pre-ReLU stage outputs (ReLUs run out of place under
-        # the algorithms; VGG13: the input of the last ConvModule's ReLU in
-        # each of layer2-5 (its second conv, index 1)), then the pooled
-        # feature.
-        teacher_recorders=dict(
-            feats=dict(
-                type='Group',
-                recorders=[
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer2.1.activate',
-                        record_idx=0,
-                        data_idx=0),
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer3.1.activate',
-                        record_idx=0,
-                        data_idx=0),
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer4.1.activate',
-                        record_idx=0,
-                        data_idx=0),
-                    dict(
-                        type='ModuleInputs',
-                        source='backbone.layer5.1.activate',
-                        record_idx=0,
-                        data_idx=0),
-                    dict(type='ModuleOutputs', source='neck', data_idx=0),
-                ])),
-        connectors=dict(
-            abf=dict(
-                type='ABFConnector',
-                in_channels=[128, 256, 512, 512, 512],
-                out_channels=[128, 256, 512, 512, 512])),
-        distill_losses=dict(
-            loss_hcl=dict(
-                type='HCLLoss',
-                warmup_epochs=20,
-                warmup_first_epoch=0,
-                loss_weight=5.0)),
-        loss_forward_mappings=dict(
-            loss_hcl=dict(
-                preds_S=dict(
-                    from_student=True, recorder='feats', connector='abf'),
-                preds_T=dict(from_student=False, recorder='feats')))))
+    distiller=reviewkd(
+        student=[module_outputs(f'backbone.layer{i}') for i in range(2, 6)] +
+        [module_outputs('neck', index=0)],
+        teacher=[
+            module_inputs(f'backbone.layer{i}.1.activate') for i in range(2, 6)
+        ] + [module_outputs('neck', index=0)],
+        abf=dict(
+            in_channels=[128, 256, 512, 512, 512],
+            out_channels=[128, 256, 512, 512, 512]),
+        hcl=dict(warmup_epochs=20, warmup_first_epoch=0, loss_weight=5.0)))
 
 train_dataloader = dict(batch_size=128)
 optim_wrapper = dict(optimizer=dict(lr=0.1, nesterov=True))
