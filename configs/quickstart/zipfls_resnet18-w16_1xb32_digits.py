@@ -8,17 +8,7 @@
 # other classes are ranked by the final logit.
 _base_ = ['../_base_/self_distill/resnet18-w16_digits.py']
 
+from mmcls_kd.models.distillers.wiring import zipf_ls  # noqa: E402
+
 model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer4'),
-            fc_weight=dict(type='Parameter', source='head.fc.weight'),
-            fc_bias=dict(type='Parameter', source='head.fc.bias')),
-        distill_losses=dict(
-            loss_zipf=dict(
-                type='ZipfLSLoss', upsample_factor=2.0, loss_weight=0.1)),
-        loss_forward_mappings=dict(
-            loss_zipf=dict(
-                feat=dict(from_student=True, recorder='feat'),
-                fc_weight=dict(from_student=True, recorder='fc_weight'),
-                fc_bias=dict(from_student=True, recorder='fc_bias')))))
+    distiller=zipf_ls('backbone.layer4', upsample_factor=2.0, loss_weight=0.1))

@@ -1,10 +1,8 @@
 # Zipf's label smoothing (Liang et al., ECCV 2022, arXiv 2207.12980) on
 # ResNet_CIFAR-18, CIFAR-100 (Table 2 "Zipf's LS", 79.63), no teacher. The
-# student's own
-# classifier (head.fc, recorded as parameters) votes at every position of
-# its last feature map (layer4); loss weight 0.1 and the x2 bilinear upsampling
-# of the feature map: the
-# official code's CIFAR-100 values.
+# student's own classifier votes at every position of its last feature map
+# (layer4); loss weight 0.1 and the x2 bilinear upsampling of the feature map:
+# the official code's CIFAR-100 values.
 # As the official training commands ran (megvii-research/zipfls,
 # pytorch_zipfls/README.md): classes tied in votes share the best of their
 # ranks (scipy rankdata method='min'; tie_break='min'), and every sample of
@@ -15,21 +13,12 @@
 # Recipe: the baseline's.
 _base_ = ['../_base_/self_distill/resnet18_cifar100.py']
 
+from mmcls_kd.models.distillers.wiring import zipf_ls  # noqa: E402
+
 model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer4'),
-            fc_weight=dict(type='Parameter', source='head.fc.weight'),
-            fc_bias=dict(type='Parameter', source='head.fc.bias')),
-        distill_losses=dict(
-            loss_zipf=dict(
-                type='ZipfLSLoss',
-                upsample_factor=2.0,
-                tie_break='min',
-                correct_only=False,
-                loss_weight=0.1)),
-        loss_forward_mappings=dict(
-            loss_zipf=dict(
-                feat=dict(from_student=True, recorder='feat'),
-                fc_weight=dict(from_student=True, recorder='fc_weight'),
-                fc_bias=dict(from_student=True, recorder='fc_bias')))))
+    distiller=zipf_ls(
+        'backbone.layer4',
+        tie_break='min',
+        correct_only=False,
+        upsample_factor=2.0,
+        loss_weight=0.1))

@@ -1,7 +1,6 @@
 # Zipf's label smoothing (Liang et al., ECCV 2022, arXiv 2207.12980) on
 # ResNet-50, ImageNet (Table 2 "Zipf's LS", 76.96), no teacher. The student's
-# own
-# classifier (head.fc, recorded as parameters) votes at every position of
+# own classifier (head.fc, recorded as parameters) votes at every position of
 # its last feature map (layer4); loss weight 0.1, no upsampling: the official
 # code's ImageNet values.
 # As the official training commands ran (megvii-research/zipfls,
@@ -14,20 +13,9 @@
 # Recipe: the baseline's.
 _base_ = ['../_base_/self_distill/resnet50_in1k.py']
 
+from mmcls_kd.models.distillers.wiring import zipf_ls  # noqa: E402
+
 model = dict(
-    distiller=dict(
-        student_recorders=dict(
-            feat=dict(type='ModuleOutputs', source='backbone.layer4'),
-            fc_weight=dict(type='Parameter', source='head.fc.weight'),
-            fc_bias=dict(type='Parameter', source='head.fc.bias')),
-        distill_losses=dict(
-            loss_zipf=dict(
-                type='ZipfLSLoss',
-                tie_break='min',
-                correct_only=False,
-                loss_weight=0.1)),
-        loss_forward_mappings=dict(
-            loss_zipf=dict(
-                feat=dict(from_student=True, recorder='feat'),
-                fc_weight=dict(from_student=True, recorder='fc_weight'),
-                fc_bias=dict(from_student=True, recorder='fc_bias')))))
+    distiller=zipf_ls(
+        'backbone.layer4', tie_break='min', correct_only=False,
+        loss_weight=0.1))

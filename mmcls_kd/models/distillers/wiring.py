@@ -215,3 +215,20 @@ def reviewkd(student: List[dict], teacher: List[dict], abf: dict,
                 preds_S=dict(
                     from_student=True, recorder='feats', connector='abf'),
                 preds_T=dict(from_student=False, recorder='feats'))))
+
+
+def zipf_ls(feature: str, **loss) -> dict:
+    """Zipf's label smoothing: the student's own classifier (``head.fc``,
+    recorded as parameters) votes at every position of its feature map
+    ``feature``; ``loss`` holds ZipfLSLoss's arguments."""
+    return dict(
+        student_recorders=dict(
+            feat=dict(type='ModuleOutputs', source=feature),
+            fc_weight=dict(type='Parameter', source='head.fc.weight'),
+            fc_bias=dict(type='Parameter', source='head.fc.bias')),
+        distill_losses=dict(loss_zipf=dict(type='ZipfLSLoss', **loss)),
+        loss_forward_mappings=dict(
+            loss_zipf=dict(
+                feat=dict(from_student=True, recorder='feat'),
+                fc_weight=dict(from_student=True, recorder='fc_weight'),
+                fc_bias=dict(from_student=True, recorder='fc_bias'))))
