@@ -17,8 +17,7 @@ _base_ = [
     '../_base_/datasets/imagenet_torchvision_pipelines.py',
 ]
 
-teacher_ckpt = 'checkpoints/imagenet/tv-resnet34.pth'
-model = dict(teacher_ckpt=teacher_ckpt)
+model = dict(teacher_ckpt='checkpoints/imagenet/tv-resnet34.pth')
 optim_wrapper = dict(optimizer=dict(lr=0.2))
 auto_scale_lr = dict(base_batch_size=512)
 

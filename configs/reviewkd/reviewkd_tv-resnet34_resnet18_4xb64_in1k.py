@@ -18,9 +18,8 @@ _base_ = [
     '../_base_/datasets/imagenet_torchvision_pipelines.py',
 ]
 
-teacher_ckpt = 'checkpoints/imagenet/tv-resnet34.pth'
 model = dict(
-    teacher_ckpt=teacher_ckpt,
+    teacher_ckpt='checkpoints/imagenet/tv-resnet34.pth',
     distiller=dict(
         distill_losses=dict(
             loss_hcl=dict(warmup_epochs=0, loss_weight=1.0))))
