@@ -3,4 +3,5 @@
 # as soft target, target term only, no weak classifier.
 _base_ = ['../uskd/uskd-target_mobilenet-v1_8xb32_in1k.py']
 
-model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(target='linear'))))
+model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(
+    target='linear'))))

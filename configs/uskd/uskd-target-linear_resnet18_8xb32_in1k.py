@@ -1,6 +1,8 @@
-# Table 8 (70.76): ResNet-18 trained with the target loss alone, soft
-# target S_t + V_t - mean(S_t) (also tf-NKD, arXiv 2208.10139), statistics over the samples of the batch, no square
-# (the table's caption). No weak classifier, no L_non.
+# Table 8 (70.76): ResNet-18 trained with the target loss alone, soft target
+# S_t + V_t - mean(S_t) (also tf-NKD, arXiv 2208.10139), statistics over the
+# samples of the batch, no square (the table's caption). No weak classifier, no
+# L_non.
 _base_ = ['./uskd-target_resnet18_8xb32_in1k.py']
 
-model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(target='linear'))))
+model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(
+    target='linear'))))

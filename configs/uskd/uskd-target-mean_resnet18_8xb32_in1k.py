@@ -3,4 +3,5 @@
 # (the table's caption). No weak classifier, no L_non.
 _base_ = ['./uskd-target_resnet18_8xb32_in1k.py']
 
-model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(target='mean'))))
+model = dict(distiller=dict(distill_losses=dict(loss_uskd=dict(
+    target='mean'))))
