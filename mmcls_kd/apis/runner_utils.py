@@ -6,16 +6,19 @@ from mmengine.config import Config
 from mmengine.runner import Runner
 
 from mmcls_kd.engine import KDRunner
+from mmcls_kd.engine.overrides import check_overrides
 from mmcls_kd.engine.preflight import preflight
 from mmcls_kd.registry import RUNNERS
 
 
 def load_config(path: str, options: Optional[dict] = None) -> Config:
-    """Read a config and apply ``--cfg-options``."""
+    """Read a config and apply ``--cfg-options``, refusing keys that nothing
+    would read (:func:`check_overrides`)."""
     if not osp.isfile(path):
         raise FileNotFoundError(f'config file not found: {path}')
     cfg = Config.fromfile(path)
     if options:
+        check_overrides(cfg, options)
         cfg.merge_from_dict(options)
     return cfg
 
