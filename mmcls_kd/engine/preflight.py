@@ -4,7 +4,7 @@ and what was expected: ``KDRunner.from_cfg`` runs them, so ``tools/train.py``,
 import os
 import os.path as osp
 import re
-from typing import Any, Iterator, Tuple
+from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config
 
@@ -19,6 +19,7 @@ def preflight(cfg) -> None:
     """Every check of this module."""
     check_helper_keys(cfg)
     check_data_paths(cfg)
+    check_class_folders(cfg)
     check_checkpoint_paths(cfg)
 
 
@@ -70,6 +71,63 @@ def check_data_paths(cfg: Config) -> None:
                 if not osp.isfile(path):
                     raise FileNotFoundError(
                         f'{where}.ann_file does not exist: {path}')
+
+
+def _folder_classes(dataset: dict) -> Optional[str]:
+    """The folder whose sub-folders name the classes of ``dataset``, or None
+    when its classes come from elsewhere (``classes``, meta files, an
+    annotation file, the data set's own class list)."""
+    from mmpretrain.datasets import CustomDataset
+
+    from mmcls_kd.registry import DATASETS
+    kind = dataset.get('type')
+    cls = DATASETS.get(kind) if isinstance(kind, str) else kind
+    if not (isinstance(cls, type) and issubclass(cls, CustomDataset)):
+        return None
+    if (cls.METAINFO.get('classes') or dataset.get('classes')
+            or (dataset.get('metainfo') or {}).get('classes')
+            or dataset.get('ann_file') or not dataset.get('with_label', True)):
+        return None
+    prefix = dataset.get('data_prefix') or ''
+    if isinstance(prefix, dict):
+        prefix = prefix.get('img_path') or ''
+    folder = osp.join(dataset.get('data_root') or '', osp.expanduser(prefix))
+    return folder if osp.isdir(folder) else None
+
+
+def check_class_folders(cfg: Config) -> None:
+    """Fail when the training and validation sets take their classes from
+    their sub-folders and the two lists differ: a folder missing on one side
+    shifts the label index of every class after it, so the run would train
+    and validate against different labels. Names the folders that differ."""
+    from mmpretrain.datasets.custom import find_folders
+    found = {}
+    for loader_key in ('train_dataloader', 'val_dataloader'):
+        loader = cfg.get(loader_key)
+        if not isinstance(loader, dict) or not isinstance(
+                loader.get('dataset'), dict):
+            continue
+        for where, dataset in _datasets(loader['dataset'],
+                                        f'{loader_key}.dataset'):
+            folder = _folder_classes(dataset)
+            if folder is not None:
+                found[where] = (folder, find_folders(folder)[0])
+    if len(found) < 2:
+        return
+    (train_key, (train_dir, train)), (val_key, (val_dir, val)) = list(
+        found.items())[:2]
+    if train == val:
+        return
+    only_train = sorted(set(train) - set(val))
+    only_val = sorted(set(val) - set(train))
+    raise ValueError(
+        f'{train_key} ({train_dir}) and {val_key} ({val_dir}) take their '
+        f'classes from their sub-folders, and these differ, so every class '
+        f'after the first difference would get another label index in '
+        f'validation than in training: only in training: '
+        f'{only_train or "none"}; only in validation: {only_val or "none"}. '
+        f'Make the folders match, or give both data sets the same '
+        f'`classes`.')
 
 
 def _local_checkpoints(node: Any, where: str) -> Iterator[Tuple[str, str]]:
