@@ -11,8 +11,8 @@ import os.path as osp
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.checkpoint import trusted_checkpoint
 from mmcls_kd.engine.dist import close_process_group
-from mmcls_kd.compat import trusted_checkpoint
 from mmengine.config import DictAction
 
 

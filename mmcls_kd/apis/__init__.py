@@ -1,14 +1,10 @@
 from .deploy import (RawImageClassifier, export_onnx, export_torchscript,
                      load_student_classifier, run_onnx, student_model_config)
-from .export import (extract_student, read_state_dict, save_student,
-                     split_student)
 from mmcls_kd.engine.preflight import check_checkpoint_paths, check_data_paths
 from .runner_utils import build_runner, load_config
 
 __all__ = [
     'build_runner', 'check_checkpoint_paths', 'check_data_paths',
-    'load_config', 'extract_student',
-    'read_state_dict', 'save_student', 'split_student', 'RawImageClassifier',
-    'export_onnx', 'export_torchscript', 'load_student_classifier',
-    'run_onnx', 'student_model_config'
+    'load_config', 'RawImageClassifier', 'export_onnx', 'export_torchscript',
+    'load_student_classifier', 'run_onnx', 'student_model_config'
 ]

@@ -18,11 +18,10 @@ from mmengine.registry import DefaultScope
 from mmpretrain.models.utils import ClsDataPreprocessor
 from torch import Tensor, nn
 
+from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
-from .export import read_state_dict
 
 OPSET = 17
-_SHOWN_KEYS = 5
 
 
 def student_model_config(cfg: Config) -> ConfigDict:
@@ -41,35 +40,15 @@ def student_model_config(cfg: Config) -> ConfigDict:
     return model
 
 
-def _describe(label: str, keys: list) -> str:
-    shown = ', '.join(keys[:_SHOWN_KEYS])
-    more = len(keys) - _SHOWN_KEYS
-    rest = f', ... {more} more' if more > 0 else ''
-    return f'{len(keys)} {label} ({shown}{rest})'
-
-
 def load_student_classifier(cfg: Config, checkpoint: str) -> nn.Module:
     """Build the classifier of ``cfg`` and load a classifier checkpoint
-    (as written by ``extract_student``) into it strictly; eval mode."""
+    (as written by ``extract_student``) into it strictly (see
+    :func:`mmcls_kd.checkpoint.load_checkpoint`); eval mode."""
     model_cfg = student_model_config(cfg)
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope') or 'mmcls_kd'):
         model = MODELS.build(model_cfg)
-    state, _ = read_state_dict(checkpoint)
-    if any(k.startswith('architecture.') for k in state):
-        raise ValueError(
-            f'{checkpoint} is a distillation checkpoint; convert it first: '
-            'python tools/model_converters/extract_student.py '
-            f'{checkpoint} STUDENT.pth')
-    expected = model.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    if missing or unexpected:
-        parts = [_describe(label, keys) for label, keys in
-                 (('missing', missing), ('unexpected', unexpected)) if keys]
-        raise ValueError(f'{checkpoint} does not fit the config\'s '
-                         f'classifier: {"; ".join(parts)}')
-    model.load_state_dict(state, strict=True)
+    load_checkpoint(model, checkpoint, target="the config's classifier")
     return model.eval()
 
 

@@ -22,10 +22,10 @@ import urllib.parse
 import urllib.request
 from typing import Dict, Iterable, List, NamedTuple, Optional
 
-import torch
 from torch.hub import HASH_REGEX
 
-from .export import file_sha256
+from mmcls_kd.checkpoint import file_sha256, read_state_dict, save_checkpoint
+from mmcls_kd.checkpoint.convert import cifar_zoo, torchvision_resnet
 
 #: Where the configs expect the converted teachers (relative paths resolve
 #: from the working directory, the repository root).
@@ -185,10 +185,8 @@ def _download(url: str, root: str, sums: Dict[str, str], log) -> str:
 def _load_raw(teacher: Teacher, downloaded: str) -> dict:
     """The teacher's state dict from its downloaded file, read without
     running code from it."""
-    from mmcls_kd.compat import load_checkpoint_file
-    from mmcls_kd.models.backbones.cifar_convert import extract_state_dict
     if not teacher.member:
-        return extract_state_dict(load_checkpoint_file(downloaded))
+        return read_state_dict(downloaded)[0]
     with tarfile.open(downloaded) as archive:
         try:
             member = archive.extractfile(teacher.member)
@@ -200,7 +198,7 @@ def _load_raw(teacher: Teacher, downloaded: str) -> dict:
         with tempfile.NamedTemporaryFile(suffix='.pth') as tmp:
             shutil.copyfileobj(member, tmp)
             tmp.flush()
-            return extract_state_dict(load_checkpoint_file(tmp.name))
+            return read_state_dict(tmp.name)[0]
 
 
 def convert_teacher(teacher: Teacher, downloaded: str) -> dict:
@@ -208,10 +206,10 @@ def convert_teacher(teacher: Teacher, downloaded: str) -> dict:
     package's networks."""
     state = _load_raw(teacher, downloaded)
     if teacher.kind == 'crd':
-        from mmcls_kd.models.backbones import cifar_convert as converter
+        converter = cifar_zoo
         arch = teacher.arch
     else:
-        from mmcls_kd.models.backbones import torchvision_convert as converter
+        converter = torchvision_resnet
         arch = int(teacher.arch)
     converted = converter.convert(state, arch)
     num_classes = converted['head.fc.weight'].shape[0]
@@ -258,7 +256,7 @@ def fetch_teachers(root: str = DEFAULT_ROOT,
         # In memory: torch.save names the archive after the file, so only
         # a file-independent serialisation hashes the same every time.
         buffer = io.BytesIO()
-        torch.save(checkpoint, buffer)
+        save_checkpoint(checkpoint, buffer)
         data = buffer.getvalue()
         _check(teacher.path,
                hashlib.sha256(data).hexdigest(), sums,

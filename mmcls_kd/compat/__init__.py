@@ -1,7 +1,6 @@
 """The small fixes that make MMEngine, MMPretrain and MMRazor run on current
 PyTorch. Each module holds one fix and says why it exists."""
-from .checkpoint import (UnsafeCheckpointError, load_checkpoint_file,
-                         patch_mmengine_local_loader, trusted_checkpoint)
+from .checkpoint import patch_mmengine_local_loader
 from .mmrazor_torch2 import (patch_mmrazor_inplace_false,
                              patch_mmrazor_quantization)
 
@@ -44,6 +43,5 @@ def apply_compat() -> None:
 __all__ = [
     'apply_compat', 'patch_mmrazor_quantization',
     'patch_mmrazor_inplace_false', 'patch_mmengine_local_loader',
-    'load_checkpoint_file', 'trusted_checkpoint', 'UnsafeCheckpointError',
     'register_config_package', 'require_mmcv'
 ]

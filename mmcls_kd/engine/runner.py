@@ -7,7 +7,7 @@ import torch
 from mmengine.dist import all_gather_object, is_distributed, is_main_process
 from mmengine.runner import Runner
 
-from mmcls_kd.compat.checkpoint import trusted_checkpoint
+from mmcls_kd.checkpoint import trusted_directory
 from mmcls_kd.registry import RUNNERS
 from .dist import init_cpu_dist
 from .hooks.rng_state import training_rng_state
@@ -155,11 +155,7 @@ class KDRunner(Runner):
         return super().wrap_model(model_wrapper_cfg, model)
 
     def resume(self, filename: str, *args, **kwargs) -> None:
-        inside = osp.realpath(filename).startswith(
-            osp.realpath(self.work_dir) + os.sep)
-        if not inside:
-            # Not this run's file: the weights-only rule applies unless the
-            # user trusted it (``tools/train.py --resume PATH`` does).
-            return super().resume(filename, *args, **kwargs)
-        with trusted_checkpoint(filename):
+        # The run's own files are trusted; another file stays weights-only
+        # unless the user trusted it (``tools/train.py --resume PATH`` does).
+        with trusted_directory(self.work_dir):
             return super().resume(filename, *args, **kwargs)

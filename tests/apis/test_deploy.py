@@ -12,8 +12,8 @@ from mmengine.config import Config
 from mmcls_kd.apis.deploy import (RawImageClassifier, export_onnx,
                                   export_torchscript, load_student_classifier,
                                   run_onnx, student_model_config)
-from tests.apis.test_export import (USKD_CONFIG, algorithm_cfg, build,
-                                    randomize_norms)
+from tests.checkpoint.test_student import (USKD_CONFIG, algorithm_cfg, build,
+                                           randomize_norms)
 from tests.conftest import STUDENT_CONFIG
 
 # Largest |exported - PyTorch| of the logits accepted (float32 graphs).
@@ -112,9 +112,27 @@ def test_distillation_and_backbone_checkpoints_are_refused(tmp_path):
     backbone = str(tmp_path / 'backbone.pth')
     torch.save({'state_dict': copy.deepcopy(
         algorithm.architecture.backbone.state_dict())}, backbone)
-    with pytest.raises(ValueError, match=r'does not fit .* missing '
-                       r'\(backbone\.bn1\.bias'):
+    with pytest.raises(
+            ValueError,
+            match=r'does not fit .* missing '
+            r'\(backbone\.conv1\.weight'):
         load_student_classifier(cfg, backbone)
+
+
+def test_one_report_names_missing_unexpected_and_mis_shaped_keys(tmp_path):
+    cfg = Config.fromfile(STUDENT_CONFIG)
+    state = build(student_model_config(cfg)).state_dict()
+    state.pop('head.fc.bias')
+    state['head.fc.weight'] = torch.zeros(3, 128)
+    state['extra.weight'] = torch.zeros(1)
+    path = str(tmp_path / 'student.pth')
+    torch.save({'state_dict': state}, path)
+    with pytest.raises(ValueError) as err:
+        load_student_classifier(cfg, path)
+    assert str(err.value) == (
+        f"{path} does not fit the config's classifier: 1 missing "
+        '(head.fc.bias); 1 unexpected (extra.weight); 1 of another shape '
+        '(head.fc.weight: found (3, 128), expected (10, 128))')
 
 
 def test_other_preprocessors_are_refused(rgb_classifier):

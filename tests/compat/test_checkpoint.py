@@ -1,14 +1,11 @@
-"""Weights-only loading of foreign files, full loading of trusted ones."""
+"""MMEngine's checkpoint loader goes through the package's trust rule."""
 import os
-import pickle
 
 import pytest
 import torch
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from mmcls_kd.compat import (UnsafeCheckpointError, load_checkpoint_file,
-                             trusted_checkpoint)
-from mmcls_kd.compat.checkpoint import TRUST_ENV
+from mmcls_kd.checkpoint import UnsafeCheckpointError
 
 
 class _RunsCode:
@@ -18,75 +15,8 @@ class _RunsCode:
         return (os.getpid, ())
 
 
-def _mmengine_style(path):
-    """Weights plus the bookkeeping MMEngine writes next to them."""
-    import numpy as np
-    from mmengine.logging import HistoryBuffer
-    buf = HistoryBuffer()
-    buf.update(1.5)
-    state = {'w': torch.arange(4.0)}
-    torch.save({'meta': {'seed': np.int64(3)}, 'state_dict': state,
-                'message_hub': {'loss': buf}}, path)
-    return state
-
-
-def test_torch_default_refuses_mmengine_checkpoints(tmp_path):
-    path = tmp_path / 'ckpt.pth'
-    _mmengine_style(path)
-    with pytest.raises(pickle.UnpicklingError):
-        torch.load(path)
-
-
-def test_foreign_mmengine_checkpoint_gives_its_weights(tmp_path):
-    path = tmp_path / 'ckpt.pth'
-    state = _mmengine_style(path)
-    loaded = load_checkpoint_file(str(path))
-    assert torch.equal(loaded['state_dict']['w'], state['w'])
-    # Bookkeeping is replaced, never built.
-    from mmengine.logging import HistoryBuffer
-    assert not isinstance(loaded['message_hub']['loss'], HistoryBuffer)
-
-
-def test_code_in_a_foreign_file_is_refused(tmp_path):
-    path = tmp_path / 'evil.pth'
-    torch.save({'state_dict': {}, 'x': _RunsCode()}, path)
-    with pytest.raises(UnsafeCheckpointError) as err:
-        load_checkpoint_file(str(path))
-    assert 'posix.getpid' in str(err.value) and TRUST_ENV in str(err.value)
-
-
-def test_trusted_file_is_fully_unpickled(tmp_path):
-    path = tmp_path / 'ckpt.pth'
-    _mmengine_style(path)
-    from mmengine.logging import HistoryBuffer
-    with trusted_checkpoint(str(path)):
-        loaded = load_checkpoint_file(str(path))
-    assert isinstance(loaded['message_hub']['loss'], HistoryBuffer)
-    # Trust ends with the context.
-    loaded = load_checkpoint_file(str(path))
-    assert not isinstance(loaded['message_hub']['loss'], HistoryBuffer)
-
-
-def test_opt_in_environment_variable(tmp_path, monkeypatch):
-    path = tmp_path / 'evil.pth'
-    torch.save({'x': _RunsCode()}, path)
-    monkeypatch.setenv(TRUST_ENV, '1')
-    assert load_checkpoint_file(str(path))['x'] == os.getpid()
-
-
 def test_mmengine_loader_goes_through_the_rule(tmp_path):
     path = tmp_path / 'evil.pth'
     torch.save({'x': _RunsCode()}, path)
     with pytest.raises(UnsafeCheckpointError):
         CheckpointLoader.load_checkpoint(str(path), 'cpu')
-
-
-def test_missing_and_truncated_files_are_named(tmp_path):
-    with pytest.raises(FileNotFoundError, match='nope.pth'):
-        load_checkpoint_file(str(tmp_path / 'nope.pth'))
-    path = tmp_path / 'cut.pth'
-    _mmengine_style(path)
-    data = path.read_bytes()
-    path.write_bytes(data[:len(data) // 2])
-    with pytest.raises(RuntimeError, match='cut.pth'):
-        load_checkpoint_file(str(path))

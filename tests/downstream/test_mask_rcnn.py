@@ -1,7 +1,7 @@
 """Table 7's detection path with MMDetection: the backbone of a USKD
-ResNet-50 run, extracted by ``mmcls_kd.apis.export``, initialises Mask R-CNN
-R50-FPN, which trains on COCO-format data under ``KDRunner``; a missing
-backbone file stops ``tools/train.py`` before training.
+ResNet-50 run, extracted by ``mmcls_kd.checkpoint.student``, initialises
+Mask R-CNN R50-FPN, which trains on COCO-format data under ``KDRunner``; a
+missing backbone file stops ``tools/train.py`` before training.
 
 Needs mmcv with compiled ops (``tools/install_mmcv_ops.sh``) and
 MMDetection (``pip install -e ".[det]"``); skipped otherwise.
@@ -35,12 +35,12 @@ from mmdet.datasets import CocoDataset  # noqa: E402
 from mmengine.config import Config  # noqa: E402
 from mmengine.registry import DefaultScope  # noqa: E402
 
-from mmcls_kd.apis import (build_runner, load_config,  # noqa: E402
-                           save_student)
+from mmcls_kd.apis import build_runner, load_config  # noqa: E402
+from mmcls_kd.checkpoint import save_student  # noqa: E402
 from mmcls_kd.reproduction import (METRIC_KEYS, last_and_best,  # noqa: E402
                             read_run, read_schedule)
-from tests.apis.test_export import (algorithm_cfg, build,  # noqa: E402
-                                    save_run_checkpoint)
+from tests.checkpoint.test_student import (  # noqa: E402
+    algorithm_cfg, build, save_run_checkpoint)
 from tests.conftest import REPO, tool_env  # noqa: E402
 from tests.data_utils import write_coco  # noqa: E402
 

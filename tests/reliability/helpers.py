@@ -45,7 +45,7 @@ def loss_names(rows: Dict[int, dict]) -> List[str]:
 
 def load_own_checkpoint(path) -> dict:
     """A checkpoint the test's own run wrote, loaded in full."""
-    from mmcls_kd.compat import load_checkpoint_file, trusted_checkpoint
+    from mmcls_kd.checkpoint import load_checkpoint_file, trusted_checkpoint
     with trusted_checkpoint(str(path)):
         return load_checkpoint_file(str(path))
 

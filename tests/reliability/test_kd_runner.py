@@ -2,7 +2,7 @@
 from collections import Counter
 
 from mmcls_kd.apis import build_runner, load_config
-from mmcls_kd.compat import load_checkpoint_file
+from mmcls_kd.checkpoint import load_checkpoint_file
 from mmcls_kd.engine.loops import ResumableEpochBasedTrainLoop
 from tests.conftest import STUDENT_CONFIG
 

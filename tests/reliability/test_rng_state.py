@@ -33,7 +33,7 @@ def test_restore_repeats_the_draws():
 
 
 def test_state_survives_a_weights_only_round_trip(tmp_path):
-    from mmcls_kd.compat import load_checkpoint_file
+    from mmcls_kd.checkpoint import load_checkpoint_file
     state = capture_rng_state()
     first = _draws()
     torch.save({'rng_states': [state]}, tmp_path / 'ckpt.pth')

@@ -1,5 +1,5 @@
 """Every way a foreign checkpoint enters a run goes through the weights-only
-rule of ``mmcls_kd.compat.checkpoint``: a pickle that would call
+rule of ``mmcls_kd.checkpoint``: a pickle that would call
 ``os.system`` is refused, naming the opt-in variable, and the command never
 runs. A run's own checkpoints resume without any opt-in
 (``test_exact_resume.py`` resumes with the variable unset).
@@ -17,8 +17,8 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
-from mmcls_kd.compat import load_checkpoint_file
-from mmcls_kd.compat.checkpoint import TRUST_ENV, download_checkpoint
+from mmcls_kd.checkpoint import (TRUST_ENV, download_checkpoint,
+                                 load_checkpoint_file)
 from mmcls_kd.registry import MODELS
 from tests.conftest import REPO, STUDENT_CONFIG
 from tests.reliability.helpers import NKD_CONFIG

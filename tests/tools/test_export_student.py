@@ -6,9 +6,9 @@ import os.path as osp
 import pytest
 import torch
 
-from mmcls_kd.apis.export import save_student
+from mmcls_kd.checkpoint import save_student
 from tests.apis.test_deploy import ATOL
-from tests.apis.test_export import USKD_CONFIG, uskd_run
+from tests.checkpoint.test_student import USKD_CONFIG, uskd_run
 from tests.tools.test_extract_student import load_tool
 
 

@@ -6,7 +6,7 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.apis.test_export import DATASET_META, kd_run, uskd_run
+from tests.checkpoint.test_student import DATASET_META, kd_run, uskd_run
 from tests.conftest import REPO
 
 

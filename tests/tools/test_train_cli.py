@@ -99,7 +99,7 @@ def test_resume_continues_a_killed_run(tmp_path):
                     '--resume', '--cfg-options', f'train_cfg.max_epochs={end}',
                     'train_cfg.val_interval=100'] + TINY)
     assert f'resumed epoch: {killed_at}' in out.stdout + out.stderr
-    from mmcls_kd.compat import load_checkpoint_file, trusted_checkpoint
+    from mmcls_kd.checkpoint import load_checkpoint_file, trusted_checkpoint
     final = str(work / f'epoch_{end}.pth')
     with trusted_checkpoint(final):
         ckpt = load_checkpoint_file(final)

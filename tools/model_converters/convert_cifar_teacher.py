@@ -7,21 +7,18 @@ that this package's configs load (``load_from`` or a distiller's
         --arch resnet32x4
 
 The input is read without running code from the file (see
-``mmcls_kd.compat.checkpoint``). The output holds ``state_dict`` and a
-``meta`` entry whose ``model`` is the ``ImageClassifier`` config it fits.
+``mmcls_kd.checkpoint.trust``). The output holds ``state_dict`` and a
+``meta`` entry whose ``model`` is the ``ImageClassifier`` config it fits,
+and loads weights-only.
 """
 import argparse
-import os
 import os.path as osp
 import pickle
 import sys
 
-import torch
-
-from mmcls_kd.compat import load_checkpoint_file
-from mmcls_kd.models.backbones.cifar_convert import (ARCHS, classifier_config,
-                                                     convert,
-                                                     extract_state_dict)
+from mmcls_kd.checkpoint import read_state_dict, save_checkpoint
+from mmcls_kd.checkpoint.convert.cifar_zoo import (ARCHS, classifier_config,
+                                                   convert)
 
 
 def parse_args() -> argparse.Namespace:
@@ -37,7 +34,7 @@ def parse_args() -> argparse.Namespace:
 def main() -> None:
     args = parse_args()
     try:
-        state_dict = extract_state_dict(load_checkpoint_file(args.src))
+        state_dict, _ = read_state_dict(args.src)
         converted = convert(state_dict, args.arch)
     except (ValueError, RuntimeError, OSError, pickle.UnpicklingError) as err:
         sys.exit(f'{args.src}: {err}')
@@ -46,9 +43,7 @@ def main() -> None:
         arch=args.arch.lower(),
         source=osp.basename(args.src),
         model=classifier_config(args.arch, num_classes))
-    if osp.dirname(args.dst):
-        os.makedirs(osp.dirname(args.dst), exist_ok=True)
-    torch.save(dict(state_dict=converted, meta=meta), args.dst)
+    save_checkpoint(dict(state_dict=converted, meta=meta), args.dst)
     print(f'{args.src} ({args.arch}, {num_classes} classes) -> {args.dst}')
 
 

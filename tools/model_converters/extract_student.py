@@ -9,7 +9,7 @@ import sys
 from typing import List, Optional
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
-from mmcls_kd.apis.export import MODES, save_student
+from mmcls_kd.checkpoint import MODES, save_student
 
 EPILOG = """\
 output formats (both {'meta': ..., 'state_dict': ...}, tensors only):

@@ -20,7 +20,7 @@ import torch
 
 import mmcls_kd  # noqa: F401
 from mmcls_kd.apis import load_config
-from mmcls_kd.compat import load_checkpoint_file
+from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.models.losses import USKDLoss
 
 matplotlib.use('Agg')
@@ -36,8 +36,7 @@ def build_algorithm(cfg, checkpoint: str) -> torch.nn.Module:
         model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         model = MODELS.build(model_cfg)
-    loaded = load_checkpoint_file(checkpoint)
-    model.load_state_dict(loaded.get('state_dict', loaded), strict=True)
+    load_checkpoint(model, checkpoint)
     return model.eval()
 
 

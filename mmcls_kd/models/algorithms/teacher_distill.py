@@ -3,61 +3,30 @@ import os.path as osp
 from typing import Dict, Optional, Union
 
 from mmengine.model import BaseModel
-from mmengine.runner.checkpoint import CheckpointLoader
 from mmrazor.models.algorithms import SingleTeacherDistill
 from torch import nn
 
+from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
 from .utils import (check_same_classes, explain_missing_source,
                     student_preprocessor)
 
-_SHOWN_KEYS = 5
-
 
 def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
-    """Load ``checkpoint`` into ``teacher`` strictly.
-
-    Accepts a plain state dict or an MMEngine checkpoint holding one; DDP's
-    ``module.`` prefix is removed. Raises with the path and the first keys
-    that do not match, so a teacher never stays silently random.
-    """
+    """Load ``checkpoint`` (a path or URL) into ``teacher`` strictly (see
+    :func:`mmcls_kd.checkpoint.load_checkpoint`), so a teacher never stays
+    silently random; a missing released teacher names the command that
+    fetches it."""
     is_url = checkpoint.startswith(('http://', 'https://'))
     if not is_url and not osp.isfile(osp.expanduser(checkpoint)):
         from mmcls_kd.apis.teachers import missing_teacher_hint
         raise FileNotFoundError(f'teacher_ckpt not found: {checkpoint}'
                                 f'{missing_teacher_hint(checkpoint)}')
-    try:
-        loaded = CheckpointLoader.load_checkpoint(checkpoint, 'cpu')
-    except FileNotFoundError:
-        raise
-    except Exception as err:
-        raise RuntimeError(
-            f'teacher_ckpt {checkpoint} could not be loaded: {err}') from err
-    state = loaded.get('state_dict', loaded) if isinstance(loaded,
-                                                           dict) else None
-    if not isinstance(state, dict) or not state:
-        raise ValueError(f'teacher_ckpt {checkpoint} holds no state dict')
-    state = {(k[len('module.'):] if k.startswith('module.') else k): v
-             for k, v in state.items()}
-    expected = teacher.state_dict()
-    missing = sorted(set(expected) - set(state))
-    unexpected = sorted(set(state) - set(expected))
-    wrong_shape = sorted(k for k in set(expected) & set(state)
-                         if tuple(expected[k].shape) != tuple(state[k].shape))
-    if missing or unexpected or wrong_shape:
-        parts = []
-        for label, keys in (('missing', missing), ('unexpected', unexpected),
-                            ('wrong shape', wrong_shape)):
-            if keys:
-                shown = ', '.join(keys[:_SHOWN_KEYS])
-                more = len(keys) - _SHOWN_KEYS
-                parts.append(f'{len(keys)} {label} ({shown}'
-                             f'{f", ... {more} more" if more > 0 else ""})')
-        raise ValueError(
-            f'teacher_ckpt {checkpoint} does not fit the teacher model: '
-            + '; '.join(parts) + '. Check that the teacher config matches the '
-            'checkpoint (a distillation checkpoint must first be converted).')
-    teacher.load_state_dict(state, strict=True)
+    load_checkpoint(
+        teacher,
+        checkpoint,
+        target='the teacher model',
+        hint='Check that the teacher config matches the checkpoint')
 
 
 @MODELS.register_module()

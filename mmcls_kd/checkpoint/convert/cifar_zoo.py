@@ -2,21 +2,23 @@
 backbones of this package.
 
 CRD (HobbitLong/RepDistiller) and DKD (megvii-research/mdistiller) save
-``{'model': state_dict, ...}`` (some tools use ``'net'``) with the key names
-of their own model definitions. :func:`convert` maps those keys onto an
+``{'model': state_dict, ...}`` (some tools use ``'net'``; both are found by
+:func:`mmcls_kd.checkpoint.read_state_dict`) with the key names of their own
+model definitions. :func:`convert` maps those keys onto an
 MMPretrain ``ImageClassifier`` made of one of our backbones, a
 ``GlobalAveragePooling`` neck and a ``LinearClsHead``; the models compute
 the same function, so the logits are unchanged.
 """
 import re
-from typing import (Callable, Dict, List, Mapping, NamedTuple, Optional,
-                    Pattern, Tuple)
+from typing import (Callable, Dict, Mapping, NamedTuple, Optional, Pattern,
+                    Tuple)
 
 import torch
 from mmengine.registry import DefaultScope
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
+from ..fit import fit_state_dict
 
 Rename = Callable[[re.Match], Optional[str]]
 
@@ -194,31 +196,6 @@ def classifier_config(arch: str, num_classes: int = 100) -> dict:
             in_channels=spec.feat_channels))
 
 
-def extract_state_dict(checkpoint: object) -> Dict[str, Tensor]:
-    """The state dict inside a CRD / DKD checkpoint: its ``'model'``,
-    ``'net'`` or ``'state_dict'`` entry, or the checkpoint itself when it is
-    a bare dict of tensors."""
-    if isinstance(checkpoint, Mapping):
-        for key in ('model', 'net', 'state_dict'):
-            if isinstance(checkpoint.get(key), Mapping):
-                return dict(checkpoint[key])
-        if checkpoint and all(
-                isinstance(value, Tensor) for value in checkpoint.values()):
-            return dict(checkpoint)
-        found = f'a dict with keys {_sample(list(checkpoint))}'
-    else:
-        found = f'a {type(checkpoint).__name__}'
-    raise ValueError(
-        'no state dict in the checkpoint: expected a dict with a "model", '
-        f'"net" or "state_dict" entry, or a dict of tensors; found {found}')
-
-
-def _sample(keys: List[str], limit: int = 5) -> str:
-    shown = ', '.join(repr(key) for key in keys[:limit])
-    return f'[{shown}{", ..." if len(keys) > limit else ""}] ' \
-        f'({len(keys)} in all)'
-
-
 def _rename(key: str, spec: Arch) -> Optional[str]:
     for pattern, rename in spec.rules:
         match = pattern.fullmatch(key)
@@ -231,52 +208,25 @@ def convert(state_dict: Mapping[str, Tensor], arch: str) -> Dict[str, Tensor]:
     """Rename a CRD / DKD ``arch`` state dict into the state dict of
     :func:`classifier_config` (``backbone.*``, ``head.fc.*``).
 
-    The number of classes is read from the classifier's weight. A
-    ``module.`` prefix (DataParallel) is dropped; BatchNorm's
+    The number of classes is read from the classifier's weight. BatchNorm's
     ``num_batches_tracked``, absent from checkpoints of old PyTorch, is
-    filled with zeros.
+    filled with zeros. A key no rule renames keeps its name (and does not
+    fit).
 
     Raises:
-        ValueError: unknown ``arch``, or keys or shapes that do not fit it.
+        ValueError: unknown ``arch``, or a
+            :class:`~mmcls_kd.checkpoint.fit.StateDictMismatchError` naming
+            the keys that do not fit it.
     """
     spec = get_arch(arch)
-    if state_dict and all(key.startswith('module.') for key in state_dict):
-        state_dict = {key[len('module.'):]: v for key, v in state_dict.items()}
-
-    targets = {key: _rename(key, spec) for key in state_dict}
-    fc_weight = next((state_dict[key] for key, target in targets.items()
-                      if target == 'head.fc.weight'), None)
+    renamed = {_rename(key, spec) or key: v for key, v in state_dict.items()}
+    fc_weight = renamed.get('head.fc.weight')
     num_classes = fc_weight.shape[0] if fc_weight is not None else 100
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         classifier = MODELS.build(classifier_config(arch, num_classes))
     expected = classifier.state_dict()
-
-    renamed = {
-        target: state_dict[key]
-        for key, target in targets.items() if target in expected
-    }
-    unplaced = [key for key, target in targets.items()
-                if target not in expected]
     for key, value in expected.items():
         if key.endswith('num_batches_tracked') and key not in renamed:
             renamed[key] = torch.zeros((), dtype=value.dtype)
-    missing = [key for key in expected if key not in renamed]
-    mismatched = [
-        f'{key} {tuple(renamed[key].shape)} != {tuple(value.shape)}'
-        for key, value in expected.items()
-        if key in renamed and renamed[key].shape != value.shape
-    ]
-    problems = []
-    if unplaced:
-        problems.append(f'{len(unplaced)} keys have no place in it, e.g. '
-                        f'{_sample(unplaced)}')
-    if missing:
-        problems.append(f'{len(missing)} of its keys are missing, e.g. '
-                        f'{_sample(missing)}')
-    if mismatched:
-        problems.append(f'{len(mismatched)} shapes differ (found != '
-                        f'expected), e.g. {_sample(mismatched)}')
-    if problems:
-        raise ValueError(f'the state dict does not fit arch {arch!r}: ' +
-                         '; '.join(problems))
-    return {key: renamed[key] for key in expected}
+    return fit_state_dict(
+        expected, renamed, source='the state dict', target=f'arch {arch!r}')

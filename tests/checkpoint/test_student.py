@@ -15,7 +15,8 @@ from mmengine.registry import DefaultScope
 from mmpretrain.models import ResNet
 from mmpretrain.structures import DataSample
 
-from mmcls_kd.apis.export import extract_student, save_student, split_student
+from mmcls_kd.checkpoint.student import (extract_student, save_student,
+                                         split_student)
 from mmcls_kd.registry import MODELS
 from tests.conftest import KD_CONFIG, QUICK, REPO, STUDENT_CONFIG
 
@@ -274,8 +275,10 @@ def test_truncated_and_missing_files_are_named(uskd_checkpoint, tmp_path):
 def test_state_dict_without_tensors_is_refused(tmp_path):
     path = str(tmp_path / 'log.pth')
     torch.save({'epoch': 3, 'lr': [0.1]}, path)
-    with pytest.raises(ValueError, match='no state dict of tensors: found '
-                       'entries epoch, lr'):
+    with pytest.raises(
+            ValueError,
+            match=r'no state dict of tensors .*found '
+            r"keys \['epoch', 'lr'\]"):
         extract_student(path)
 
 

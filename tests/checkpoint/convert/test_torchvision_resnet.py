@@ -5,8 +5,8 @@ import torch
 import torchvision
 from mmengine.registry import DefaultScope
 
-from mmcls_kd.models.backbones.torchvision_convert import (classifier_config,
-                                                           convert)
+from mmcls_kd.checkpoint.convert.torchvision_resnet import (classifier_config,
+                                                            convert)
 from mmcls_kd.registry import MODELS
 from tests.conftest import randomize_batchnorm
 
@@ -35,9 +35,10 @@ def test_converted_resnet_gives_torchvision_logits(depth):
 
 def test_wrong_depth_names_the_keys():
     state = _random_torchvision(18, num_classes=10).state_dict()
-    with pytest.raises(ValueError, match='not a torchvision ResNet-34') as err:
+    with pytest.raises(
+            ValueError, match='does not fit a torchvision ResNet-34') as err:
         convert(state, 34)
-    assert 'missing' in str(err.value) and 'backbone.layer' in str(err.value)
+    assert 'missing (backbone.layer1.2.' in str(err.value)
 
 
 def test_unknown_depth():

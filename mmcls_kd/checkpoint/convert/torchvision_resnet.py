@@ -13,6 +13,7 @@ from mmengine.registry import DefaultScope
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
+from ..fit import fit_state_dict
 
 #: torchvision's ResNet depths and their feature width.
 DEPTHS = {18: 512, 34: 512, 50: 2048, 101: 2048, 152: 2048}
@@ -52,30 +53,17 @@ def convert(state_dict: Mapping[str, Tensor],
     of :func:`classifier_config`.
 
     Raises:
-        ValueError: with the keys that are missing, unexpected or of
-            another shape than the MMPretrain model's.
+        ValueError: a :class:`~mmcls_kd.checkpoint.fit.StateDictMismatchError`
+            naming the keys that are missing, unexpected or of another shape
+            than the MMPretrain model's.
     """
     renamed = {_rename(key): value for key, value in state_dict.items()}
     fc_weight = renamed.get('head.fc.weight')
     num_classes = fc_weight.shape[0] if fc_weight is not None else 1000
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         model = MODELS.build(classifier_config(depth, num_classes))
-    expected = model.state_dict()
-    missing = [key for key in expected if key not in renamed]
-    unexpected = [key for key in renamed if key not in expected]
-    mismatched = [
-        f'{key} {tuple(renamed[key].shape)} != {tuple(value.shape)}'
-        for key, value in expected.items()
-        if key in renamed and renamed[key].shape != value.shape
-    ]
-    problems = [
-        f'{len(keys)} {label}, e.g. {keys[:3]}'
-        for label, keys in (('missing', missing), ('unexpected', unexpected),
-                            ('of another shape (found != expected)',
-                             mismatched)) if keys
-    ]
-    if problems:
-        raise ValueError(
-            f'the state dict is not a torchvision ResNet-{depth}: ' +
-            '; '.join(problems))
-    return {key: renamed[key] for key in expected}
+    return fit_state_dict(
+        model.state_dict(),
+        renamed,
+        source='the state dict',
+        target=f'a torchvision ResNet-{depth}')

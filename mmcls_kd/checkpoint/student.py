@@ -13,20 +13,22 @@ so ``torch.load(..., weights_only=True)`` reads them:
 * ``backbone``: the student's backbone with bare keys (``conv1.weight``,
   ``layer1.0.conv1.weight``, ...), for
   ``init_cfg=dict(type='Pretrained', checkpoint=PATH)`` with no ``prefix``.
+
+:func:`is_distillation_state` recognises such a checkpoint where a classifier
+is expected; :func:`extraction_command` says how to convert it.
 """
-import hashlib
-import os
 import os.path as osp
 from collections import OrderedDict
-from typing import Any, Dict, Iterable, List, Tuple
+from typing import Dict, Iterable, List, Tuple
 
 import torch
 
-from mmcls_kd.compat import load_checkpoint_file
+from .io import file_sha256, is_plain, read_state_dict, save_checkpoint
 
 MODES = ('classifier', 'backbone')
 TEACHER_KD = 'teacher KD'
 SELF_KD = 'self-KD'
+EXTRACT_TOOL = 'tools/model_converters/extract_student.py'
 
 _STUDENT = 'architecture.'
 # Prefixes under which an algorithm's parts are grouped two levels deep, so
@@ -40,12 +42,16 @@ _KEPT_META = ('dataset_meta', 'epoch', 'iter', 'experiment_name')
 _SHOWN_GROUPS = 8
 
 
-def file_sha256(path: str) -> str:
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for block in iter(lambda: f.read(1 << 20), b''):
-            digest.update(block)
-    return digest.hexdigest()
+def is_distillation_state(keys: Iterable[str]) -> bool:
+    """Whether a state dict (or its keys) is a distillation algorithm's:
+    the student under ``architecture.``."""
+    return any(key.startswith(_STUDENT) for key in keys)
+
+
+def extraction_command(path: str) -> str:
+    """The command that writes the student of the distillation checkpoint
+    ``path`` as a classifier checkpoint."""
+    return f'python {EXTRACT_TOOL} {path} STUDENT.pth'
 
 
 def key_group(key: str) -> str:
@@ -92,40 +98,6 @@ def _no_student_error(path: str, keys: List[str]) -> ValueError:
                       f'keys {shown}{_guess(groups)}')
 
 
-def _plain(value: Any) -> bool:
-    """Whether ``value`` survives a weights-only load: MMEngine's
-    bookkeeping objects do not, and are not carried over."""
-    if value is None or isinstance(value, (str, int, float, bool)):
-        return True
-    if isinstance(value, (list, tuple)):
-        return all(_plain(v) for v in value)
-    if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
-    return False
-
-
-def read_state_dict(path: str) -> Tuple[Dict[str, torch.Tensor], dict]:
-    """The state dict and meta of a checkpoint, loaded weights-only.
-
-    Accepts an MMEngine checkpoint (``state_dict`` + ``meta``) or a bare
-    state dict. Missing, unreadable and tensor-less files raise with the
-    path.
-    """
-    checkpoint = load_checkpoint_file(path)
-    if not isinstance(checkpoint, dict):
-        raise ValueError(f'{path} holds a {type(checkpoint).__name__}, not a '
-                         'checkpoint dict')
-    state = checkpoint.get('state_dict', checkpoint)
-    tensors = isinstance(state, dict) and state and all(
-        isinstance(v, torch.Tensor) for v in state.values())
-    if not tensors:
-        found = ', '.join(map(str, list(checkpoint)[:_SHOWN_GROUPS]))
-        raise ValueError(f'{path} holds no state dict of tensors: found '
-                         f'entries {found}')
-    meta = checkpoint.get('meta') if 'state_dict' in checkpoint else None
-    return state, meta if isinstance(meta, dict) else {}
-
-
 def split_student(state: Dict[str, torch.Tensor], mode: str = 'classifier',
                   source: str = '<state dict>'
                   ) -> Tuple['OrderedDict[str, torch.Tensor]', Dict[str, int],
@@ -147,7 +119,7 @@ def split_student(state: Dict[str, torch.Tensor], mode: str = 'classifier',
     if mode not in MODES:
         raise ValueError(f'mode must be one of {MODES}, got {mode!r}')
     keys = list(state)
-    if not any(k.startswith(_STUDENT) for k in keys):
+    if not is_distillation_state(keys):
         raise _no_student_error(source, keys)
     prefix = _STUDENT + ('backbone.' if mode == 'backbone' else '')
     student = OrderedDict(
@@ -172,8 +144,10 @@ def extract_student(path: str, mode: str = 'classifier') -> dict:
     """
     state, source_meta = read_state_dict(path)
     student, dropped, algorithm = split_student(state, mode, source=path)
-    meta = {k: source_meta[k] for k in _KEPT_META
-            if k in source_meta and _plain(source_meta[k])}
+    meta = {
+        k: source_meta[k]
+        for k in _KEPT_META if k in source_meta and is_plain(source_meta[k])
+    }
     meta.update(
         source=osp.abspath(path),
         source_sha256=file_sha256(path),
@@ -188,14 +162,12 @@ def save_student(path: str, out: str, mode: str = 'classifier') -> dict:
     if osp.exists(out) and osp.exists(path) and osp.samefile(path, out):
         raise ValueError(f'refusing to overwrite the source checkpoint {path}')
     checkpoint = extract_student(path, mode)
-    out_dir = osp.dirname(osp.abspath(out))
-    os.makedirs(out_dir, exist_ok=True)
-    torch.save(checkpoint, out)
+    save_checkpoint(checkpoint, out)
     return checkpoint
 
 
 __all__ = [
-    'MODES', 'TEACHER_KD', 'SELF_KD', 'count_groups', 'extract_student',
-    'file_sha256', 'key_group', 'read_state_dict', 'save_student',
-    'split_student'
+    'EXTRACT_TOOL', 'MODES', 'TEACHER_KD', 'SELF_KD', 'count_groups',
+    'extract_student', 'extraction_command', 'is_distillation_state',
+    'key_group', 'save_student', 'split_student'
 ]
