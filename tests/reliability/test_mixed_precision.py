@@ -2,11 +2,11 @@
 under CPU autocast (what ``--amp`` gives on a CPU) and fp16 logits (what a
 GPU's autocast gives), against the same loss on the fp32 logits.
 
-The losses are found through ``__all__`` when the tests are collected, so a
-new loss is covered without touching this file. Inputs are synthesised from
-the argument names of ``forward`` (logits ``preds_*``, ``gt_labels``); the
-losses that take features (``FEATURE_CASES``: CRD, OFD, ReviewKD's HCL, RKD,
-Zipf's LS) get theirs from a factory each.
+The loss modules are found through ``__all__`` when the tests are
+collected, so a new loss is covered without touching this file. Inputs are
+synthesised from the argument names of ``forward`` (logits ``preds_*``,
+``gt_labels``); the losses that take features (``FEATURE_CASES``: CRD, OFD,
+ReviewKD's HCL, RKD, Zipf's LS) get theirs from a factory each.
 """
 from typing import Dict
 
@@ -18,7 +18,10 @@ from tests.reliability.helpers import (FEATURE_CASES, LABEL_ARG, LOGIT_ARGS,
                                        build_loss_or_skip)
 
 NUM_SAMPLES, NUM_CLASSES = 8, 10
-LOGIT_LOSSES = [name for name in losses.__all__ if name not in FEATURE_CASES]
+LOGIT_LOSSES = [
+    name for name in losses.__all__
+    if name.endswith('Loss') and name not in FEATURE_CASES
+]
 EXTREME = 1e4
 
 # (input dtype, autocast) per precision, and the tolerances met against

@@ -1,16 +1,24 @@
-"""Every distillation loss of the package; importing registers them."""
-from .dkd import DKDLoss
+"""Every distillation loss of the package; importing registers them.
+
+Each logit loss is a function returning the loss of each sample (N,) and a
+registered module that validates its inputs, reduces the batch as the
+method does and applies ``loss_weight`` last.
+"""
+from .dkd import DKDLoss, dkd_loss
 from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
-from .kd import KDLoss
-from .nkd import NKDLoss
+from .kd import KDLoss, kd_loss
+from .nkd import NKDLoss, nkd_loss
 from .normkd import NormKDLoss
-from .tfkd import TfKDRegLoss
-from .uskd import USKDLoss
-from .wsld import WSLDLoss
-from .zipf_ls import ZipfLSLoss
+from .tfkd import TfKDRegLoss, tfkd_reg_loss
+from .uskd import USKDLoss, uskd_loss
+from .uskd_labels import USKDSoftLabels, uskd_soft_labels
+from .wsld import WSLDLoss, wsld_loss
+from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
     'CRDLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss', 'NormKDLoss',
-    'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss', 'WSLDLoss',
-    'ZipfLSLoss'
+    'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss', 'USKDSoftLabels',
+    'WSLDLoss', 'ZipfLSLoss', 'dkd_loss', 'kd_loss', 'nkd_loss',
+    'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss',
+    'zipf_ls_loss'
 ]

@@ -7,9 +7,9 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ._common import (check_num_classes, check_tau, check_teacher, kl_rows,
-                      soften, square, target_index)
-from ._utils import compute_dtype, drop_classes
+from .checks import (check_labels, check_num_classes, check_tau, check_teacher)
+from .ops import (compute_dtype, drop_classes, kl_rows, soften, square,
+                  target_index)
 from .warmup import WarmupMixin
 
 
@@ -27,20 +27,62 @@ def binary_log_probs(logits: Tensor, index: Tensor) -> Tensor:
     return torch.cat([log_target, log_rest], dim=1)
 
 
-@MODELS.register_module()
-class DKDLoss(WarmupMixin, nn.Module):
-    """DKD loss of "Decoupled Knowledge Distillation" (Zhao et al., CVPR
-    2022, arXiv 2203.08679), Eq. 7, as the official code (megvii-research/
-    mdistiller, ``dkd_loss``) computes it. With ``t`` the target class and
+def dkd_loss(preds_S: Tensor,
+             preds_T: Tensor,
+             gt_labels: Tensor,
+             *,
+             tau: Union[float, str] = 1.0,
+             alpha: float = 1.0,
+             beta: float = 8.0,
+             t_norm: float = 2.0) -> Tensor:
+    """The DKD loss of each sample, Eq. 7 of "Decoupled Knowledge
+    Distillation" (Zhao et al., CVPR 2022, arXiv 2203.08679) with the
+    ``tau^2`` factors of the official code. With ``t`` the target class and
     ``p`` the softmax at temperature ``tau``::
 
         TCKD = tau^2 * KL([p_t^T, 1 - p_t^T] || [p_t^S, 1 - p_t^S])
         NCKD = tau^2 * KL(p^T_{\\t} || p^S_{\\t})
-        L    = warmup_factor * (alpha * TCKD + beta * NCKD)
+        L_i  = alpha * TCKD + beta * NCKD
 
-    where ``p_{\\t}`` is the softmax over the non-target logits only. The
-    loss is the batch mean times ``loss_weight``; the head's cross-entropy
-    is not part of it. Teacher logits are detached.
+    where ``p_{\\t}`` is the softmax over the non-target logits only. With
+    ``tau='norm'`` the temperatures are NormKD's per sample and model, and
+    ``tau^2`` is the teacher's ``T^2``. Teacher logits are detached;
+    half-precision inputs are computed in float32.
+
+    Args:
+        preds_S (Tensor): Student logits, (N, C) with C >= 2.
+        preds_T (Tensor): Teacher logits, (N, C).
+        gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+            (N, C) whose argmax is the target class.
+        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
+        alpha (float): Weight of TCKD. Defaults to 1.0.
+        beta (float): Weight of NCKD. Defaults to 8.0.
+        t_norm (float): NormKD's ``T_norm`` for ``tau='norm'``. Defaults to
+            2.0.
+
+    Returns:
+        Tensor: The loss of each sample, (N,).
+    """
+    index = target_index(gt_labels)
+    dtype = compute_dtype(preds_S, preds_T)
+    student, _ = soften(preds_S.to(dtype), tau, t_norm)
+    teacher, temperature = soften(preds_T.detach().to(dtype), tau, t_norm)
+    tckd = kl_rows(
+        binary_log_probs(student, index), binary_log_probs(teacher, index))
+    nckd = kl_rows(
+        F.log_softmax(drop_classes(student, index), dim=1),
+        F.log_softmax(drop_classes(teacher, index), dim=1))
+    return (alpha * tckd + beta * nckd) * square(temperature)
+
+
+@MODELS.register_module()
+class DKDLoss(WarmupMixin, nn.Module):
+    """DKD loss of "Decoupled Knowledge Distillation" (Zhao et al., CVPR
+    2022, arXiv 2203.08679), Eq. 7, as the official code (megvii-research/
+    mdistiller, ``dkd_loss``) computes it: :func:`dkd_loss`,
+    ``alpha * TCKD + beta * NCKD``, averaged over the batch, times
+    ``warmup_factor * loss_weight``. The head's cross-entropy is not part
+    of it. Teacher logits are detached.
 
     MMRazor 1.0.0's ``DKDLoss`` computes the same terms, but:
 
@@ -93,7 +135,7 @@ class DKDLoss(WarmupMixin, nn.Module):
                  t_norm: float = 2.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        check_tau('DKDLoss', tau, t_norm)
+        check_tau(type(self).__name__, tau, t_norm)
         self.tau = tau if isinstance(tau, str) else float(tau)
         self.alpha = float(alpha)
         self.beta = float(beta)
@@ -115,18 +157,16 @@ class DKDLoss(WarmupMixin, nn.Module):
             Tensor: A scalar, float32 for half-precision, bfloat16 and
             float32 inputs, float64 when an input is float64.
         """
-        check_teacher('DKDLoss', preds_S, preds_T)
-        check_num_classes('DKDLoss', preds_S)
-        index = target_index('DKDLoss', gt_labels, preds_S)
-        dtype = compute_dtype(preds_S, preds_T)
-        student, _ = soften(preds_S.to(dtype), self.tau, self.t_norm)
-        teacher, temperature = soften(preds_T.detach().to(dtype), self.tau,
-                                      self.t_norm)
-
-        tckd = kl_rows(
-            binary_log_probs(student, index), binary_log_probs(teacher, index))
-        nckd = kl_rows(
-            F.log_softmax(drop_classes(student, index), dim=1),
-            F.log_softmax(drop_classes(teacher, index), dim=1))
-        loss = (self.alpha * tckd + self.beta * nckd) * square(temperature)
+        owner = type(self).__name__
+        check_teacher(owner, preds_S, preds_T)
+        check_num_classes(owner, preds_S)
+        check_labels(owner, gt_labels, preds_S)
+        loss = dkd_loss(
+            preds_S,
+            preds_T,
+            gt_labels,
+            tau=self.tau,
+            alpha=self.alpha,
+            beta=self.beta,
+            t_norm=self.t_norm)
         return loss.mean() * (self.warmup_factor * self.loss_weight)

@@ -6,21 +6,50 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ._common import (NORM_TAU, check_num_classes, check_tau, check_teacher,
-                      kl_rows, soften, square)
-from ._utils import compute_dtype
+from .checks import check_num_classes, check_tau, check_teacher
+from .ops import NORM_TAU, compute_dtype, kl_rows, soften, square
+
+
+def kd_loss(preds_S: Tensor,
+            preds_T: Tensor,
+            *,
+            tau: Union[float, str] = 1.0,
+            t_norm: float = 2.0) -> Tensor:
+    """The KD loss of each sample, from "Distilling the Knowledge in a
+    Neural Network" (Hinton et al., arXiv 1503.02531), with the ``tau^2``
+    factor of its section 2::
+
+        L_i = tau^2 * KL(softmax(z_t,i / tau) || softmax(z_s,i / tau))
+
+    With ``tau='norm'`` it is NormKD's loss (arXiv 2308.00520): each sample
+    and each model gets the temperature ``T = t_norm * std(z)`` and the KL
+    is weighted by the teacher's ``T^2``. Teacher logits are detached;
+    half-precision inputs are computed in float32.
+
+    Args:
+        preds_S (Tensor): Student logits, (N, C).
+        preds_T (Tensor): Teacher logits, (N, C).
+        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
+        t_norm (float): NormKD's ``T_norm``, used with ``tau='norm'`` only.
+            Defaults to 2.0.
+
+    Returns:
+        Tensor: The loss of each sample, (N,).
+    """
+    dtype = compute_dtype(preds_S, preds_T)
+    student, _ = soften(preds_S.to(dtype), tau, t_norm)
+    teacher, temperature = soften(preds_T.detach().to(dtype), tau, t_norm)
+    kl = kl_rows(F.log_softmax(student, dim=1), F.log_softmax(teacher, dim=1))
+    return kl * square(temperature)
 
 
 @MODELS.register_module()
 class KDLoss(nn.Module):
     """The KD loss of "Distilling the Knowledge in a Neural Network" (Hinton
-    et al., arXiv 1503.02531), with the ``tau^2`` factor of its section 2::
-
-        L = tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau))
-
-    summed over the classes and averaged over the batch, times
-    ``loss_weight``. The head's cross-entropy is not part of it. Teacher
-    logits are detached.
+    et al., arXiv 1503.02531): :func:`kd_loss`,
+    ``tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau))``, averaged over
+    the batch, times ``loss_weight``. The head's cross-entropy is not part
+    of it. Teacher logits are detached.
 
     With ``tau='norm'`` each sample gets NormKD's temperature (see
     :class:`NormKDLoss`): ``T = t_norm * std(z)``, computed separately for
@@ -59,10 +88,5 @@ class KDLoss(nn.Module):
         if self.tau == NORM_TAU:
             # A standard deviation needs two values.
             check_num_classes(type(self).__name__, preds_S)
-        dtype = compute_dtype(preds_S, preds_T)
-        student, _ = soften(preds_S.to(dtype), self.tau, self.t_norm)
-        teacher, temperature = soften(preds_T.detach().to(dtype), self.tau,
-                                      self.t_norm)
-        kl = kl_rows(
-            F.log_softmax(student, dim=1), F.log_softmax(teacher, dim=1))
-        return (kl * square(temperature)).mean() * self.loss_weight
+        loss = kd_loss(preds_S, preds_T, tau=self.tau, t_norm=self.t_norm)
+        return loss.mean() * self.loss_weight

@@ -1,7 +1,7 @@
 """Normalized Knowledge Distillation (NormKD)."""
 from mmcls_kd.registry import MODELS
-from ._common import NORM_TAU
 from .kd import KDLoss
+from .ops import NORM_TAU
 
 
 @MODELS.register_module()
@@ -23,8 +23,9 @@ class NormKDLoss(KDLoss):
     0.1 and KD 0.9 on CIFAR-100 (its default config), 1.0 with CE 0.5 and KD
     0.5 for ImageNet ResNet-34 -> ResNet-18; a re-implementation uses 1.5.
 
-    Equal to ``KDLoss(tau='norm', t_norm=...)``; ``DKDLoss(tau='norm')``
-    is NormKD applied to DKD (the code's ``NormKD_W_DKD``).
+    Equal to ``KDLoss(tau='norm', t_norm=...)``, whose per-sample values
+    are ``kd_loss(..., tau='norm')``; ``DKDLoss(tau='norm')`` is NormKD
+    applied to DKD (the code's ``NormKD_W_DKD``).
 
     Args:
         t_norm (float): ``T_norm``. Defaults to 2.0.

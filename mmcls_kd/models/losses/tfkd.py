@@ -4,22 +4,62 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ._common import check_num_classes, kl_rows, target_index
-from ._utils import check_logits, check_option, compute_dtype
+from .checks import (check_labels, check_logits, check_num_classes,
+                     check_option)
+from .ops import compute_dtype, kl_rows, target_index
 
 _REDUCTIONS = ('batchmean', 'mean')
+
+
+def tfkd_reg_loss(preds_S: Tensor,
+                  gt_labels: Tensor,
+                  *,
+                  tau: float = 20.0,
+                  correct_prob: float = 0.99,
+                  student_temperature: bool = True) -> Tensor:
+    """The KL term of Tf-KD_reg for each sample, from section 5 of
+    "Revisiting Knowledge Distillation via Label Smoothing Regularization"
+    (Yuan et al., CVPR 2020, arXiv 1909.11723): KD from a virtual teacher
+    that puts ``a`` on the true class ``t`` and spreads the rest uniformly
+    over the other ``K - 1`` classes::
+
+        p_d(k) = a if k == t else (1 - a) / (K - 1)
+        L_i    = KL(p_d^tau || p^tau)
+
+    ``p_d^tau = softmax(p_d / tau)`` (the probabilities used as logits, as
+    the official code softens them) and ``p^tau = softmax(z / tau)``, or
+    ``softmax(z)`` with ``student_temperature=False`` (the official code).
+    Half-precision inputs are computed in float32.
+
+    Args:
+        preds_S (Tensor): Student logits, (N, K) with K >= 2.
+        gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+            (N, K) whose argmax is the true class.
+        tau (float): Temperature. Defaults to 20.0.
+        correct_prob (float): ``a``, in (0, 1). Defaults to 0.99.
+        student_temperature (bool): Soften the student with ``tau``.
+            Defaults to True.
+
+    Returns:
+        Tensor: The KL divergence of each sample, (N,).
+    """
+    index = target_index(gt_labels)
+    student = preds_S.to(compute_dtype(preds_S))
+    rest = (1 - correct_prob) / (student.shape[1] - 1)
+    virtual = student.new_full(student.shape,
+                               rest).scatter_(1, index, correct_prob)
+    log_teacher = F.log_softmax(virtual / tau, dim=1)
+    if student_temperature:
+        student = student / tau
+    return kl_rows(F.log_softmax(student, dim=1), log_teacher)
 
 
 @MODELS.register_module()
 class TfKDRegLoss(nn.Module):
     """Tf-KD_reg of "Revisiting Knowledge Distillation via Label Smoothing
     Regularization" (Yuan et al., CVPR 2020, arXiv 1909.11723), section 5:
-    KD from a virtual teacher that puts ``a`` on the true class ``t`` and
-    spreads the rest uniformly over the other ``K - 1`` classes::
-
-        p_d(k) = a if k == t else (1 - a) / (K - 1)
-        L      = alpha * KL(p_d^tau || p^tau)
-
+    ``alpha * KL(p_d^tau || p^tau)`` with the virtual teacher ``p_d`` of
+    :func:`tfkd_reg_loss`, averaged over the batch, times ``loss_weight``
     (the paper's ``(1 - alpha) H(q, p) + alpha KL(p_d^tau, p^tau)`` without
     the cross-entropy, which belongs to the head: give the head's loss the
     weight ``1 - alpha``). The paper does not write out ``p_d^tau``; the
@@ -67,11 +107,12 @@ class TfKDRegLoss(nn.Module):
                  reduction: str = 'batchmean',
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        check_option('TfKDRegLoss', 'reduction', reduction, _REDUCTIONS)
+        owner = type(self).__name__
+        check_option(owner, 'reduction', reduction, _REDUCTIONS)
         if not tau > 0:
-            raise ValueError(f'TfKDRegLoss: tau must be positive, got {tau}')
+            raise ValueError(f'{owner}: tau must be positive, got {tau}')
         if not 0 < correct_prob < 1:
-            raise ValueError('TfKDRegLoss: correct_prob must be in (0, 1), '
+            raise ValueError(f'{owner}: correct_prob must be in (0, 1), '
                              f'got {correct_prob}')
         self.tau = float(tau)
         self.correct_prob = float(correct_prob)
@@ -93,19 +134,16 @@ class TfKDRegLoss(nn.Module):
             Tensor: A scalar, float32 for half-precision, bfloat16 and
             float32 inputs, float64 when an input is float64.
         """
-        check_logits('TfKDRegLoss', preds_S)
-        check_num_classes('TfKDRegLoss', preds_S)
-        index = target_index('TfKDRegLoss', gt_labels, preds_S)
-        student = preds_S.to(compute_dtype(preds_S))
-        num_classes = student.shape[1]
-
-        rest = (1 - self.correct_prob) / (num_classes - 1)
-        virtual = student.new_full(student.shape, rest).scatter_(
-            1, index, self.correct_prob)
-        log_teacher = F.log_softmax(virtual / self.tau, dim=1)
-        if self.student_temperature:
-            student = student / self.tau
-        kl = kl_rows(F.log_softmax(student, dim=1), log_teacher).mean()
+        owner = type(self).__name__
+        check_logits(owner, preds_S)
+        check_num_classes(owner, preds_S)
+        check_labels(owner, gt_labels, preds_S)
+        kl = tfkd_reg_loss(
+            preds_S,
+            gt_labels,
+            tau=self.tau,
+            correct_prob=self.correct_prob,
+            student_temperature=self.student_temperature).mean()
         if self.reduction == 'mean':
-            kl = kl / num_classes
+            kl = kl / preds_S.shape[1]
         return self.alpha * self.multiplier * kl * self.loss_weight

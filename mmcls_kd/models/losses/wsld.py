@@ -5,27 +5,69 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ._common import check_teacher, target_index
-from ._utils import compute_dtype
+from .checks import check_labels, check_teacher
+from .ops import compute_dtype, target_index
 
 # Added to the teacher's cross-entropy before dividing by it, as in the
 # official code.
 _CE_EPS = 1e-7
 
 
+def wsld_loss(preds_S: Tensor,
+              preds_T: Tensor,
+              gt_labels: Tensor,
+              *,
+              tau: float = 1.0) -> Tensor:
+    """The weighted soft cross-entropy of each sample, ``w_i * H_i``, of
+    "Rethinking Soft Labels for Knowledge Distillation: A Bias-Variance
+    Tradeoff Perspective" (Zhou et al., ICLR 2021, arXiv 2102.00650): its
+    weighted soft label loss as the official code
+    (bellymonster/Weighted-Soft-Label-Distillation, ``WSLDistiller``)
+    computes it. With ``y`` the target class::
+
+        ce_S = -log softmax(z_s)_y     (temperature 1, detached)
+        ce_T = -log softmax(z_t)_y
+        w_i  = 1 - exp(-max(ce_S / (ce_T + 1e-7), 0))
+        H_i  = -sum_k softmax(z_t / tau)_k log softmax(z_s / tau)_k
+
+    The loss of the method is ``tau^2`` times the batch mean of these values
+    (the code applies the factor after the mean; :class:`WSLDLoss`). The
+    weight carries no gradient. Teacher logits are detached; half-precision
+    inputs are computed in float32.
+
+    Args:
+        preds_S (Tensor): Student logits, (N, C).
+        preds_T (Tensor): Teacher logits, (N, C).
+        gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+            (N, C) whose argmax is ``y``.
+        tau (float): Temperature of the soft term. Defaults to 1.0.
+
+    Returns:
+        Tensor: ``w_i * H_i`` of each sample, (N,).
+    """
+    index = target_index(gt_labels)
+    dtype = compute_dtype(preds_S, preds_T)
+    student = preds_S.to(dtype)
+    teacher = preds_T.detach().to(dtype)
+    soft_ce = -(F.softmax(teacher / tau, dim=1) *
+                F.log_softmax(student / tau, dim=1)).sum(1)
+    with torch.no_grad():
+        ce_student = -F.log_softmax(student, dim=1).gather(1, index)
+        ce_teacher = -F.log_softmax(teacher, dim=1).gather(1, index)
+        ratio = (ce_student / (ce_teacher + _CE_EPS)).clamp_min(0)
+        weight = -torch.expm1(-ratio).squeeze(1)
+    return weight * soft_ce
+
+
 @MODELS.register_module()
 class WSLDLoss(nn.Module):
     """Weighted soft label loss of "Rethinking Soft Labels for Knowledge
     Distillation: A Bias-Variance Tradeoff Perspective" (Zhou et al., ICLR
-    2021, arXiv 2102.00650), written as the official code
-    (bellymonster/Weighted-Soft-Label-Distillation, ``WSLDistiller``)
-    computes it. Per sample, with ``y`` the target class::
+    2021, arXiv 2102.00650), written as the official code computes it::
 
-        ce_S = -log softmax(z_s)_y     (temperature 1, detached)
-        ce_T = -log softmax(z_t)_y
-        w    = 1 - exp(-max(ce_S / (ce_T + 1e-7), 0))
-        H    = -sum_k softmax(z_t / tau)_k log softmax(z_s / tau)_k
-        L    = alpha * tau^2 * mean_i w_i * H_i
+        L = alpha * tau^2 * mean_i w_i * H_i
+
+    with ``w_i * H_i`` from :func:`wsld_loss`, times ``loss_weight``.
 
     The soft term is the cross-entropy with the teacher's soft labels, as in
     the paper and the code, not the KL divergence: the two differ by the
@@ -51,7 +93,8 @@ class WSLDLoss(nn.Module):
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         if not tau > 0:
-            raise ValueError(f'WSLDLoss: tau must be positive, got {tau}')
+            raise ValueError(
+                f'{type(self).__name__}: tau must be positive, got {tau}')
         self.tau = float(tau)
         self.alpha = float(alpha)
         self.loss_weight = float(loss_weight)
@@ -70,18 +113,9 @@ class WSLDLoss(nn.Module):
             Tensor: A scalar, float32 for half-precision, bfloat16 and
             float32 inputs, float64 when an input is float64.
         """
-        check_teacher('WSLDLoss', preds_S, preds_T)
-        index = target_index('WSLDLoss', gt_labels, preds_S)
-        dtype = compute_dtype(preds_S, preds_T)
-        student = preds_S.to(dtype)
-        teacher = preds_T.detach().to(dtype)
-
-        soft_ce = -(F.softmax(teacher / self.tau, dim=1) *
-                    F.log_softmax(student / self.tau, dim=1)).sum(1)
-        with torch.no_grad():
-            ce_student = -F.log_softmax(student, dim=1).gather(1, index)
-            ce_teacher = -F.log_softmax(teacher, dim=1).gather(1, index)
-            ratio = (ce_student / (ce_teacher + _CE_EPS)).clamp_min(0)
-            weight = -torch.expm1(-ratio).squeeze(1)
-        loss = self.tau**2 * (weight * soft_ce).mean()
+        owner = type(self).__name__
+        check_teacher(owner, preds_S, preds_T)
+        check_labels(owner, gt_labels, preds_S)
+        loss = self.tau**2 * wsld_loss(
+            preds_S, preds_T, gt_labels, tau=self.tau).mean()
         return self.alpha * loss * self.loss_weight

@@ -7,13 +7,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ._common import check_num_classes, target_index
-from ._utils import check_logits, check_option, compute_dtype, drop_classes
+from .checks import (check_labels, check_logits, check_num_classes,
+                     check_option, shape_of)
+from .ops import compute_dtype, drop_classes, target_index
 
 _TIE_BREAKS = ('logit', 'min')
 
 
-class _PixelLogits(nn.Module):
+class PixelLogits(nn.Module):
     """Per-position logits of "Efficient One Pass Self-distillation with
     Zipf's Label Smoothing" (Liang et al., ECCV 2022, arXiv 2207.12980):
     the linear classifier of the head, applied to each position of the
@@ -38,8 +39,8 @@ class _PixelLogits(nn.Module):
                  mode: str = 'bilinear') -> None:
         super().__init__()
         if scale_factor is not None and not scale_factor > 0:
-            raise ValueError('PixelLogits: scale_factor must be positive or '
-                             f'None, got {scale_factor}')
+            raise ValueError(f'{type(self).__name__}: scale_factor must be '
+                             f'positive or None, got {scale_factor}')
         self.scale_factor = scale_factor
         self.mode = mode
 
@@ -57,18 +58,19 @@ class _PixelLogits(nn.Module):
         Returns:
             Tensor: Logits (N, C, H', W'), H' and W' after upsampling.
         """
+        owner = type(self).__name__
         if feature.dim() != 4:
-            raise ValueError('PixelLogits: feature must be a feature map '
-                             f'(N, C_feat, H, W), got {tuple(feature.shape)}')
+            raise ValueError(f'{owner}: feature must be a feature map '
+                             f'(N, C_feat, H, W), got {shape_of(feature)}')
         if weight.dim() != 2 or weight.shape[1] != feature.shape[1]:
             raise ValueError(
-                f'PixelLogits: weight must have the shape (C, '
+                f'{owner}: weight must have the shape (C, '
                 f'{feature.shape[1]}) for a feature map '
-                f'{tuple(feature.shape)}, got {tuple(weight.shape)}; record '
+                f'{shape_of(feature)}, got {shape_of(weight)}; record '
                 'the map that the classifier pools')
         if bias is not None and tuple(bias.shape) != (weight.shape[0], ):
-            raise ValueError(f'PixelLogits: bias must have the shape '
-                             f'({weight.shape[0]},), got {tuple(bias.shape)}')
+            raise ValueError(f'{owner}: bias must have the shape '
+                             f'({weight.shape[0]},), got {shape_of(bias)}')
         if self.scale_factor is not None:
             feature = F.interpolate(
                 feature,
@@ -80,24 +82,101 @@ class _PixelLogits(nn.Module):
         return F.conv2d(feature, weight[:, :, None, None], bias)
 
 
-@MODELS.register_module()
-class ZipfLSLoss(nn.Module):
-    """Zipf's LS loss of "Efficient One Pass Self-distillation with Zipf's
-    Label Smoothing" (Liang et al., ECCV 2022, arXiv 2207.12980).
+def _votes(pixel_logits: Tensor) -> Tensor:
+    """Per class, the number of positions whose top class it is, (N, C),
+    from logits (N, C, H, W) or (N, H*W, C)."""
+    if pixel_logits.dim() == 4:
+        top = pixel_logits.argmax(dim=1).flatten(1)
+        num_classes = pixel_logits.shape[1]
+    else:
+        top = pixel_logits.argmax(dim=2)
+        num_classes = pixel_logits.shape[2]
+    votes = top.new_zeros(top.shape[0], num_classes)
+    return votes.scatter_add_(1, top, torch.ones_like(top))
 
-    The student's classifier is applied to every position of its last
-    feature map (:class:`_PixelLogits`); each position votes for its top
-    class. All C classes are ranked by their votes, the class at rank ``r``
-    (1-based) gets ``r^-power`` (Zipf's law), the target class is removed
-    and the rest renormalised to the soft non-target label ``Z``. The loss
-    of a sample is the KL divergence between ``Z`` and the student's
-    non-target distribution (softmax over the non-target logits,
-    temperature 1)::
+
+def _zipf_labels(votes: Tensor, logits: Tensor, index: Tensor, power: float,
+                 tie_break: str) -> Tensor:
+    """``Z``: Zipf's law over the vote ranks, 0 at the target, each row
+    summing to 1, (N, C)."""
+    num_classes = votes.shape[1]
+    if tie_break == 'logit':
+        # Two stable sorts order by votes, then by logit, then by class.
+        by_logit = logits.argsort(dim=1, descending=True, stable=True)
+        by_votes = votes.gather(1, by_logit).argsort(
+            dim=1, descending=True, stable=True)
+        order = by_logit.gather(1, by_votes)
+        positions = torch.arange(
+            1, num_classes + 1, dtype=votes.dtype,
+            device=votes.device).expand_as(votes)
+        rank = torch.empty_like(votes).scatter_(1, order, positions)
+    else:
+        # 1 + the number of classes with more votes.
+        ascending = (-votes).sort(dim=1).values.contiguous()
+        rank = torch.searchsorted(ascending, -votes.contiguous()) + 1
+        rank = rank.to(votes.dtype)
+    zipf = rank.pow(-power).scatter(1, index, 0.0)
+    return zipf / zipf.sum(dim=1, keepdim=True)
+
+
+def zipf_ls_loss(preds_S: Tensor,
+                 pixel_logits: Tensor,
+                 gt_labels: Tensor,
+                 *,
+                 power: float = 1.0,
+                 tie_break: str = 'logit') -> Tensor:
+    """The Zipf's LS loss of each sample, from "Efficient One Pass
+    Self-distillation with Zipf's Label Smoothing" (Liang et al., ECCV
+    2022, arXiv 2207.12980).
+
+    Each position of ``pixel_logits`` votes for its top class; all C
+    classes are ranked by their votes, the class at rank ``r`` (1-based)
+    gets ``r^-power`` (Zipf's law), the target class ``t`` is removed and
+    the rest renormalised to the soft non-target label ``Z``. With ``N(S)``
+    the softmax over the student's non-target logits (temperature 1)::
 
         L_i = sum_{k != t} Z_k (log Z_k - log N(S)_k)
 
-    ``Z`` carries no gradient (votes are an argmax). The head's
-    cross-entropy is not part of the loss.
+    ``Z`` carries no gradient (votes are an argmax). Half-precision logits
+    are computed in float32.
+
+    Args:
+        preds_S (Tensor): Student logits, (N, C) with C >= 2.
+        pixel_logits (Tensor): The classifier's logits at every position,
+            (N, C, H, W) or (N, H*W, C).
+        gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
+            (N, C) whose argmax is the target class.
+        power (float): Exponent of Zipf's law. Defaults to 1.0.
+        tie_break (str): Order of classes with equal votes: 'logit' (by the
+            final logit, the paper) or 'min' (tied classes share the best of
+            their ranks, the official code). Defaults to 'logit'.
+
+    Returns:
+        Tensor: The KL divergence of each sample, (N,).
+    """
+    check_option('zipf_ls_loss', 'tie_break', tie_break, _TIE_BREAKS)
+    index = target_index(gt_labels)
+    logits = preds_S.to(compute_dtype(preds_S))
+    with torch.no_grad():
+        votes = _votes(pixel_logits).to(logits.dtype)
+        zipf = _zipf_labels(votes, logits.detach(), index, power, tie_break)
+    log_non_target = F.log_softmax(drop_classes(logits, index), dim=1)
+    # The target's Z is 0 and its log-probability finite: xlogy and the
+    # product both give 0 there.
+    return (torch.xlogy(zipf, zipf) - zipf * log_non_target).sum(1)
+
+
+@MODELS.register_module()
+class ZipfLSLoss(nn.Module):
+    """Zipf's LS loss of "Efficient One Pass Self-distillation with Zipf's
+    Label Smoothing" (Liang et al., ECCV 2022, arXiv 2207.12980):
+    :func:`zipf_ls_loss`, the KL divergence between Zipf's soft non-target
+    label ``Z`` and the student's non-target distribution, averaged over
+    the correctly classified samples (or the batch), times
+    ``loss_weight``. The per-position logits come from the student's
+    classifier applied to every position of its last feature map
+    (:class:`PixelLogits`). The head's cross-entropy is not part of the
+    loss.
 
     Paper and official code (megvii-research/zipfls) agree on the above;
     they differ on two details, both available here:
@@ -135,13 +214,14 @@ class ZipfLSLoss(nn.Module):
                  upsample_factor: Optional[float] = None,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        check_option('ZipfLSLoss', 'tie_break', tie_break, _TIE_BREAKS)
+        owner = type(self).__name__
+        check_option(owner, 'tie_break', tie_break, _TIE_BREAKS)
         if not power >= 0:
-            raise ValueError(f'ZipfLSLoss: power must be >= 0, got {power}')
+            raise ValueError(f'{owner}: power must be >= 0, got {power}')
         self.power = float(power)
         self.tie_break = tie_break
         self.correct_only = bool(correct_only)
-        self.pixel_logits = _PixelLogits(scale_factor=upsample_factor)
+        self.pixel_logits = PixelLogits(scale_factor=upsample_factor)
         self.loss_weight = float(loss_weight)
 
     def forward(self,
@@ -168,77 +248,55 @@ class ZipfLSLoss(nn.Module):
             Tensor: A scalar, float32 for half-precision, bfloat16 and
             float32 inputs, float64 when an input is float64.
         """
-        check_logits('ZipfLSLoss', preds_S)
-        check_num_classes('ZipfLSLoss', preds_S)
-        index = target_index('ZipfLSLoss', gt_labels, preds_S)
-        logits = preds_S.to(compute_dtype(preds_S))
-        with torch.no_grad():
-            votes = self._votes(feat, fc_weight, fc_bias, preds_S)
-            zipf = self._zipf_labels(votes.to(logits.dtype),
-                                     logits.detach(), index)
-        log_non_target = F.log_softmax(drop_classes(logits, index), dim=1)
-        # The target's Z is 0 and its log-probability finite: xlogy and the
-        # product both give 0 there.
-        kl = (torch.xlogy(zipf, zipf) - zipf * log_non_target).sum(1)
+        owner = type(self).__name__
+        check_logits(owner, preds_S)
+        check_num_classes(owner, preds_S)
+        check_labels(owner, gt_labels, preds_S)
+        if fc_weight is not None:
+            feat = self._classify_positions(feat, fc_weight, fc_bias, preds_S)
+        self._check_pixel_logits(feat, preds_S)
+        kl = zipf_ls_loss(
+            preds_S,
+            feat,
+            gt_labels,
+            power=self.power,
+            tie_break=self.tie_break)
         if not self.correct_only:
             return kl.mean() * self.loss_weight
-        correct = (logits.detach().argmax(dim=1, keepdim=True) == index)
-        correct = correct.squeeze(1).to(kl.dtype)
+        correct = preds_S.detach().to(kl.dtype).argmax(dim=1) == \
+            target_index(gt_labels).squeeze(1)
+        correct = correct.to(kl.dtype)
         return ((kl * correct).sum() / correct.sum().clamp_min(1) *
                 self.loss_weight)
 
-    def _votes(self, feat: Tensor, fc_weight: Optional[Tensor],
-               fc_bias: Optional[Tensor], preds_S: Tensor) -> Tensor:
-        """Per class, the number of positions whose top class it is,
-        (N, C)."""
-        num_samples, num_classes = preds_S.shape
-        if fc_weight is not None:
-            if tuple(fc_weight.shape[:1]) != (num_classes, ):
-                raise ValueError(
-                    f'ZipfLSLoss: fc_weight must have {num_classes} rows for '
-                    f'preds_S {tuple(preds_S.shape)}, got '
-                    f'{tuple(fc_weight.shape)}')
-            dtype = compute_dtype(feat, fc_weight)
-            # Votes from float32 logits also under autocast: half-precision
-            # rounding would create ties and change top classes.
-            with torch.autocast(feat.device.type, enabled=False):
-                feat = self.pixel_logits(
-                    feat.to(dtype), fc_weight.to(dtype),
-                    None if fc_bias is None else fc_bias.to(dtype))
-        if feat.dim() == 4 and feat.shape[:2] == preds_S.shape:
-            top = feat.argmax(dim=1).flatten(1)
-        elif feat.dim() == 3 and (feat.shape[0], feat.shape[2]) == tuple(
-                preds_S.shape):
-            top = feat.argmax(dim=2)
-        else:
+    @torch.no_grad()
+    def _classify_positions(self, feat: Tensor, fc_weight: Tensor,
+                            fc_bias: Optional[Tensor],
+                            preds_S: Tensor) -> Tensor:
+        """The classifier's logits at every position of the feature map."""
+        num_classes = preds_S.shape[1]
+        if tuple(fc_weight.shape[:1]) != (num_classes, ):
             raise ValueError(
-                'ZipfLSLoss: feat must be per-position logits of the shape '
-                f'({num_samples}, {num_classes}, H, W) or ({num_samples}, '
-                f'H*W, {num_classes}) for preds_S {tuple(preds_S.shape)} (or '
-                'a feature map with fc_weight), got '
-                f'{tuple(feat.shape)}')
-        return preds_S.new_zeros(preds_S.shape, dtype=torch.long).scatter_add_(
-            1, top, torch.ones_like(top))
+                f'{type(self).__name__}: fc_weight must have {num_classes} '
+                f'rows for preds_S {shape_of(preds_S)}, got '
+                f'{shape_of(fc_weight)}')
+        dtype = compute_dtype(feat, fc_weight)
+        # Votes from float32 logits also under autocast: half-precision
+        # rounding would create ties and change top classes.
+        with torch.autocast(feat.device.type, enabled=False):
+            return self.pixel_logits(
+                feat.to(dtype), fc_weight.to(dtype),
+                None if fc_bias is None else fc_bias.to(dtype))
 
-    def _zipf_labels(self, votes: Tensor, logits: Tensor,
-                     index: Tensor) -> Tensor:
-        """``Z``: Zipf's law over the vote ranks, 0 at the target, each row
-        summing to 1, (N, C)."""
-        num_classes = votes.shape[1]
-        if self.tie_break == 'logit':
-            # Two stable sorts order by votes, then by logit, then by class.
-            by_logit = logits.argsort(dim=1, descending=True, stable=True)
-            by_votes = votes.gather(1, by_logit).argsort(
-                dim=1, descending=True, stable=True)
-            order = by_logit.gather(1, by_votes)
-            positions = torch.arange(
-                1, num_classes + 1, dtype=votes.dtype,
-                device=votes.device).expand_as(votes)
-            rank = torch.empty_like(votes).scatter_(1, order, positions)
-        else:
-            # 1 + the number of classes with more votes.
-            ascending = (-votes).sort(dim=1).values.contiguous()
-            rank = torch.searchsorted(ascending, -votes.contiguous()) + 1
-            rank = rank.to(votes.dtype)
-        zipf = rank.pow(-self.power).scatter(1, index, 0.0)
-        return zipf / zipf.sum(dim=1, keepdim=True)
+    def _check_pixel_logits(self, pixel_logits: Tensor,
+                            preds_S: Tensor) -> None:
+        num_samples, num_classes = preds_S.shape
+        shape = tuple(pixel_logits.shape)
+        if (len(shape) == 4 and shape[:2] == (num_samples, num_classes)) or (
+                len(shape) == 3 and shape[::2] == (num_samples, num_classes)):
+            return
+        raise ValueError(
+            f'{type(self).__name__}: feat must be per-position logits of the '
+            f'shape ({num_samples}, {num_classes}, H, W) or ({num_samples}, '
+            f'H*W, {num_classes}) for preds_S {shape_of(preds_S)} (or a '
+            f'feature map with fc_weight), got {shape_of(pixel_logits)}')

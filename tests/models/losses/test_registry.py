@@ -6,15 +6,26 @@ from mmcls_kd.models import losses
 from mmcls_kd.registry import MODELS
 
 
-def test_every_export_is_registered_in_this_scope():
-    assert sorted(losses.__all__) == [
+def test_every_exported_loss_is_registered_in_this_scope():
+    modules = [n for n in losses.__all__ if n.endswith('Loss')]
+    assert sorted(modules) == [
         'CRDLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss', 'NormKDLoss',
         'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss', 'WSLDLoss',
         'ZipfLSLoss'
     ]
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
-        for name in losses.__all__:
+        for name in modules:
             assert MODELS.get(name) is getattr(losses, name)
     # MMRazor's DKDLoss stays reachable with its prefix.
     razor = MODELS.build(dict(type='mmrazor.DKDLoss'))
     assert type(razor).__module__.startswith('mmrazor')
+
+
+def test_the_functionals_are_exported():
+    functionals = [n for n in losses.__all__ if n.islower()]
+    assert sorted(functionals) == [
+        'dkd_loss', 'kd_loss', 'nkd_loss', 'tfkd_reg_loss', 'uskd_loss',
+        'uskd_soft_labels', 'wsld_loss', 'zipf_ls_loss'
+    ]
+    assert all(callable(getattr(losses, name)) for name in functionals)
+    assert 'USKDSoftLabels' in losses.__all__

@@ -4,7 +4,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcls_kd.models.losses.zipf_ls import _PixelLogits as PixelLogits
+from mmcls_kd.models.losses.zipf_ls import PixelLogits
 
 
 def _loops(feature, weight, bias):

@@ -8,8 +8,8 @@ from mmengine import dist
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .._utils import compute_dtype
-from ._checks import shape_of
+from ..checks import shape_of
+from ..ops import compute_dtype
 
 
 @MODELS.register_module()
@@ -71,12 +71,13 @@ class CRDLoss(nn.Module):
                  eps: float = 1e-7,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
+        owner = type(self).__name__
         if num_samples < 1 or num_negatives < 1 or embed_dim < 1:
             raise ValueError(
-                f'CRDLoss: num_samples, num_negatives and embed_dim must be '
+                f'{owner}: num_samples, num_negatives and embed_dim must be '
                 f'positive, got {num_samples}, {num_negatives}, {embed_dim}')
         if not tau > 0 or not 0 <= momentum < 1:
-            raise ValueError(f'CRDLoss: need tau > 0 and 0 <= momentum < 1, '
+            raise ValueError(f'{owner}: need tau > 0 and 0 <= momentum < 1, '
                              f'got tau={tau}, momentum={momentum}')
         self.num_samples = int(num_samples)
         self.num_negatives = int(num_negatives)
@@ -97,8 +98,9 @@ class CRDLoss(nn.Module):
 
     def _indices(self, data_samples: Sequence, batch: int,
                  device: torch.device):
+        owner = type(self).__name__
         if len(data_samples) != batch:
-            raise ValueError(f'CRDLoss: {len(data_samples)} data samples '
+            raise ValueError(f'{owner}: {len(data_samples)} data samples '
                              f'for a batch of {batch} embeddings')
         try:
             index = torch.tensor(
@@ -106,7 +108,7 @@ class CRDLoss(nn.Module):
                 device=device)
         except KeyError:
             raise ValueError(
-                'CRDLoss: a data sample has no sample_idx; wrap the training '
+                f'{owner}: a data sample has no sample_idx; wrap the training '
                 'set in CRDDataset') from None
         if 'contrast_idx' in data_samples[0]:
             contrast = torch.stack(
@@ -114,7 +116,7 @@ class CRDLoss(nn.Module):
             expected = (batch, self.num_negatives + 1)
             if tuple(contrast.shape) != expected:
                 raise ValueError(
-                    f'CRDLoss: contrast_idx of the batch has the shape '
+                    f'{owner}: contrast_idx of the batch has the shape '
                     f'{shape_of(contrast)}, expected {expected} (the '
                     f'positive and num_negatives={self.num_negatives}); set '
                     "CRDDataset's num_negatives to the loss's")
@@ -127,7 +129,7 @@ class CRDLoss(nn.Module):
                                                     contrast)):
             if bool(((value < 0) | (value >= self.num_samples)).any()):
                 raise ValueError(
-                    f'CRDLoss: {name} values in [{int(value.min())}, '
+                    f'{owner}: {name} values in [{int(value.min())}, '
                     f'{int(value.max())}] do not fit a memory of '
                     f'num_samples={self.num_samples}; set num_samples to '
                     'the size of the training set')
@@ -160,11 +162,12 @@ class CRDLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
+        owner = type(self).__name__
         expected = (preds_S.shape[0], self.embed_dim)
         if (preds_S.dim() != 2 or tuple(preds_S.shape) != expected
                 or preds_T.shape != preds_S.shape):
             raise ValueError(
-                f'CRDLoss: embeddings must be (B, {self.embed_dim}), got '
+                f'{owner}: embeddings must be (B, {self.embed_dim}), got '
                 f'student {shape_of(preds_S)} and teacher '
                 f'{shape_of(preds_T)}; check the connectors\' embed_dim')
         batch = preds_S.shape[0]

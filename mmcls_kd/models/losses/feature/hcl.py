@@ -6,9 +6,14 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .._utils import compute_dtype
+from ..checks import shape_of
+from ..ops import compute_dtype
 from ..warmup import WarmupMixin
-from ._checks import as_map, shape_of
+
+
+def _as_map(feature: Tensor) -> Tensor:
+    """A pooled (N, C) feature as an (N, C, 1, 1) map; maps unchanged."""
+    return feature[:, :, None, None] if feature.dim() == 2 else feature
 
 
 @MODELS.register_module()
@@ -50,8 +55,9 @@ class HCLLoss(WarmupMixin, nn.Module):
                  warmup_first_epoch: int = 1,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
+        owner = type(self).__name__
         if any(int(level) < 1 for level in levels):
-            raise ValueError(f'HCLLoss: levels must be positive sizes, got '
+            raise ValueError(f'{owner}: levels must be positive sizes, got '
                              f'{tuple(levels)}')
         self.levels = tuple(int(level) for level in levels)
         self.init_warmup(warmup_epochs, warmup_first_epoch)
@@ -69,19 +75,20 @@ class HCLLoss(WarmupMixin, nn.Module):
         Returns:
             Tensor: A scalar.
         """
+        owner = type(self).__name__
         if (not isinstance(preds_S, (list, tuple))
                 or not isinstance(preds_T, (list, tuple))
                 or len(preds_S) != len(preds_T) or not preds_S):
             raise ValueError(
-                f'HCLLoss: preds_S and preds_T must be non-empty lists of '
+                f'{owner}: preds_S and preds_T must be non-empty lists of '
                 f'one length, got student {shape_of(preds_S)} and teacher '
                 f'{shape_of(preds_T)}')
-        student_maps = [as_map(f) for f in preds_S]
-        teacher_maps = [as_map(f.detach()) for f in preds_T]
+        student_maps = [_as_map(f) for f in preds_S]
+        teacher_maps = [_as_map(f.detach()) for f in preds_T]
         for i, (fs, ft) in enumerate(zip(student_maps, teacher_maps)):
             if fs.dim() != 4 or fs.shape != ft.shape:
                 raise ValueError(
-                    f'HCLLoss: student feature {i} {shape_of(preds_S[i])} '
+                    f'{owner}: student feature {i} {shape_of(preds_S[i])} '
                     f'does not fit teacher feature {i} '
                     f'{shape_of(preds_T[i])}; all pairs: student '
                     f'{shape_of(preds_S)}, teacher {shape_of(preds_T)}')

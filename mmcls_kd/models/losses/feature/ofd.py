@@ -7,8 +7,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .._utils import compute_dtype
-from ._checks import shape_of
+from ..checks import shape_of
+from ..ops import compute_dtype
 
 # Below this probability of a negative response the conditional mean is
 # numerically unreliable; the paper's code then uses -3 sigma.
@@ -104,8 +104,9 @@ class OFDLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
+        owner = type(self).__name__
         if preds_S.dim() != 4 or preds_T.dim() != 4:
-            raise ValueError(f'OFDLoss: features must be (N, C, H, W), got '
+            raise ValueError(f'{owner}: features must be (N, C, H, W), got '
                              f'student {shape_of(preds_S)} and teacher '
                              f'{shape_of(preds_T)}')
         teacher = preds_T.detach()
@@ -114,13 +115,13 @@ class OFDLoss(nn.Module):
             teacher = F.adaptive_avg_pool2d(teacher, preds_S.shape[2:])
         if teacher.shape != preds_S.shape:
             raise ValueError(
-                f'OFDLoss: the connected student feature '
+                f'{owner}: the connected student feature '
                 f'{shape_of(preds_S)} does not fit the teacher feature '
                 f'{shape_of(preds_T)}; check the recorder sources and the '
                 "connector's out_channels")
         if bn_weight.numel() != teacher.shape[1]:
             raise ValueError(
-                f'OFDLoss: the teacher BatchNorm has {bn_weight.numel()} '
+                f'{owner}: the teacher BatchNorm has {bn_weight.numel()} '
                 f'channels but the teacher feature is {shape_of(preds_T)}; '
                 'record the BatchNorm right before the recorded ReLU')
         dtype = compute_dtype(preds_S, teacher)

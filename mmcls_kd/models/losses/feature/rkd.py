@@ -5,8 +5,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .._utils import compute_dtype
-from ._checks import shape_of
+from ..checks import shape_of
+from ..ops import compute_dtype
 
 
 def _unit(vectors: Tensor, dim: int) -> Tensor:
@@ -69,10 +69,11 @@ class RKDAngleLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
+        owner = type(self).__name__
         if preds_S.dim() < 2 or preds_S.shape[0] != preds_T.shape[0] \
                 or preds_S.shape[0] < 2:
             raise ValueError(
-                f'RKDAngleLoss: student and teacher embeddings need one '
+                f'{owner}: student and teacher embeddings need one '
                 f'batch of at least 2 samples, got {shape_of(preds_S)} and '
                 f'{shape_of(preds_T)}')
         dtype = compute_dtype(preds_S, preds_T)

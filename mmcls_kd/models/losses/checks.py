@@ -1,0 +1,132 @@
+"""Input checks of the loss modules: each raises ``ValueError`` naming its
+owner (the module's class name) and the shapes, dtypes or values it got."""
+from typing import Any, Optional, Sequence, Union
+
+import torch
+from torch import Tensor
+
+from .ops import NORM_TAU
+
+# How far a row of soft labels may sum from 1 (Mixup/CutMix scores are
+# exact up to rounding; label-smoothed half-precision scores are not).
+SOFT_LABEL_ATOL = 1e-3
+
+
+def shape_of(value: Any) -> Any:
+    """The shape of a tensor as a tuple, of a sequence as a list of shapes,
+    or the type name of anything else (for error messages)."""
+    if isinstance(value, Tensor):
+        return tuple(value.shape)
+    if isinstance(value, (list, tuple)):
+        return [shape_of(item) for item in value]
+    return type(value).__name__
+
+
+def check_option(owner: str, name: str, value: str,
+                 allowed: Sequence[str]) -> None:
+    """Raise ``ValueError`` unless ``value`` is one of ``allowed``."""
+    if value not in allowed:
+        raise ValueError(f'{owner}: {name} must be one of '
+                         f'{", ".join(map(repr, allowed))}, got {value!r}')
+
+
+def check_tau(owner: str, tau: Union[float, str], t_norm: float) -> None:
+    """A fixed temperature must be positive; ``'norm'`` needs a positive
+    ``t_norm``."""
+    if isinstance(tau, str):
+        if tau != NORM_TAU:
+            raise ValueError(f'{owner}: tau must be a positive number or '
+                             f'{NORM_TAU!r}, got {tau!r}')
+        if not t_norm > 0:
+            raise ValueError(f'{owner}: t_norm must be positive, got {t_norm}')
+    elif not tau > 0:
+        raise ValueError(f'{owner}: tau must be positive, got {tau}')
+
+
+def check_logits(owner: str,
+                 preds_S: Tensor,
+                 other: Optional[Tensor] = None,
+                 other_name: str = '') -> None:
+    """Check that ``preds_S`` is a non-empty (N, C) float tensor and that
+    ``other`` (teacher or weak logits), if given, has the same shape."""
+    if preds_S.dim() != 2 or preds_S.shape[0] == 0:
+        raise ValueError(f'{owner}: preds_S must have the shape (N, C) with '
+                         f'N >= 1, got {shape_of(preds_S)}')
+    checked = [('preds_S', preds_S)]
+    if other is not None:
+        if other.shape != preds_S.shape:
+            raise ValueError(
+                f'{owner}: {other_name} must have the shape of preds_S '
+                f'{shape_of(preds_S)}, got {shape_of(other)}')
+        checked.append((other_name, other))
+    for name, tensor in checked:
+        if not tensor.is_floating_point():
+            raise ValueError(f'{owner}: {name} must be a float tensor, '
+                             f'got {tensor.dtype}')
+
+
+def check_teacher(owner: str, preds_S: Tensor, preds_T: Tensor) -> None:
+    """Check (N, C) student and teacher logits of the same shape, naming
+    both class counts when the two models classify into different sets."""
+    if (preds_S.dim() == 2 and preds_T.dim() == 2
+            and preds_S.shape[1] != preds_T.shape[1]):
+        raise ValueError(
+            f'{owner}: the student predicts {preds_S.shape[1]} classes and '
+            f'the teacher {preds_T.shape[1]} (preds_S '
+            f'{shape_of(preds_S)}, preds_T {shape_of(preds_T)}); '
+            'distillation needs the same classes')
+    check_logits(owner, preds_S, preds_T, 'preds_T')
+
+
+def check_num_classes(owner: str, preds_S: Tensor, minimum: int = 2) -> None:
+    """Methods that split the classes into target and rest need two."""
+    if preds_S.shape[1] < minimum:
+        raise ValueError(f'{owner}: needs at least {minimum} classes, got '
+                         f'preds_S {shape_of(preds_S)}')
+
+
+def check_labels(owner: str, gt_labels: Tensor, preds_S: Tensor) -> bool:
+    """Validate ``gt_labels`` against the (N, C) logits ``preds_S``.
+
+    Accepted are class indices of shape (N,) with an integer dtype and values
+    in [0, C), or scores of shape (N, C) (Mixup/CutMix) with a float dtype,
+    no negative value and rows summing to 1 within ``SOFT_LABEL_ATOL``.
+
+    Returns:
+        bool: True for soft labels, False for class indices.
+    """
+    num_samples, num_classes = preds_S.shape
+    expected = (f'({num_samples},) of class indices or '
+                f'({num_samples}, {num_classes}) of scores')
+    if gt_labels.dim() == 1 and gt_labels.shape[0] == num_samples:
+        if gt_labels.is_floating_point() or gt_labels.is_complex() \
+                or gt_labels.dtype == torch.bool:
+            raise ValueError(f'{owner}: gt_labels of the shape {expected} '
+                             f'must be integer class indices, got '
+                             f'{gt_labels.dtype}')
+        # One host synchronisation per call; the details only on failure.
+        if bool(((gt_labels < 0) | (gt_labels >= num_classes)).any()):
+            raise ValueError(
+                f'{owner}: gt_labels must be class indices in '
+                f'[0, {num_classes}) for preds_S {shape_of(preds_S)}, got '
+                f'values in [{int(gt_labels.min())}, '
+                f'{int(gt_labels.max())}]')
+        return False
+    if gt_labels.dim() == 2 and gt_labels.shape == preds_S.shape:
+        if not gt_labels.is_floating_point():
+            raise ValueError(f'{owner}: gt_labels of the shape {expected} '
+                             f'must be float scores, got {gt_labels.dtype}')
+        scores = gt_labels.detach().float()
+        row_sums = scores.sum(1)
+        bad_rows = ((row_sums - 1).abs() > SOFT_LABEL_ATOL) \
+            | (scores.amin(1) < 0) | ~torch.isfinite(row_sums)
+        if bool(bad_rows.any()):
+            raise ValueError(
+                f'{owner}: soft gt_labels {shape_of(gt_labels)} must be '
+                f'non-negative with rows summing to 1 (atol '
+                f'{SOFT_LABEL_ATOL}), got row sums in '
+                f'[{float(row_sums.min()):.4g}, {float(row_sums.max()):.4g}]'
+                f' and minimum value {float(scores.min()):.4g}')
+        return True
+    raise ValueError(f'{owner}: gt_labels must have the shape {expected}, '
+                     f'got {shape_of(gt_labels)}')
