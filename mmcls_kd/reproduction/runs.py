@@ -71,6 +71,19 @@ def read_schedule(config_path: str) -> Schedule:
                     None if base is None else int(base))
 
 
+def run_schedule(work_dir: str) -> Optional[Schedule]:
+    """The schedule the run in ``work_dir`` trained with: that of the config
+    MMEngine dumped there (with the run's ``--cfg-options`` applied; the
+    newest if there are several), None if there is none."""
+    dumped = sorted(glob.glob(osp.join(work_dir, '*.py')), key=osp.getmtime)
+    for path in reversed(dumped):
+        try:
+            return read_schedule(path)
+        except Exception:  # not a config, or one without a schedule
+            continue
+    return None
+
+
 def seed_dir(work_root: str, config_name: str, seed: int) -> str:
     """The work dir of one seed of one config."""
     return osp.join(work_root, config_name, f'seed{seed}')
@@ -81,10 +94,14 @@ def run_state(work_dir: str,
     """``('finished' | 'interrupted' | 'new', why)`` for a work dir.
 
     Finished: the final checkpoint or a ``finished`` marker is there (only
-    the marker when the schedule is unknown). Interrupted: MMEngine's
+    the marker when the schedule is unknown). The final checkpoint is that
+    of the run's own schedule (:func:`run_schedule`), which
+    ``--cfg-options train_cfg.max_epochs=N`` may have changed from
+    ``schedule``, the config file's. Interrupted: MMEngine's
     ``last_checkpoint`` pointer is there, so ``--resume`` continues it. New:
     anything else (a run that died before its first checkpoint starts over).
     """
+    schedule = run_schedule(work_dir) or schedule
     if schedule is not None and osp.isfile(
             osp.join(work_dir, schedule.final_checkpoint)):
         return 'finished', schedule.final_checkpoint

@@ -286,3 +286,20 @@ def test_launch_runs_sequentially_and_stops_at_a_failure(fake, capsys,
         ('base_r18_8xb32_in1k', 'randomness.seed=2'),
         ('uskd_r18_8xb32_in1k', 'randomness.seed=1'),
         ('uskd_r18_8xb32_in1k', 'randomness.seed=2')]
+
+
+def test_a_run_shortened_by_cfg_options_is_finished_at_its_own_end(
+        fake, capsys):
+    # The run trained 1 epoch (--cfg-options train_cfg.max_epochs=1); the
+    # config MMEngine dumped into its work dir says so, the config file says
+    # 3: the run is finished, not interrupted.
+    index, work, repo = fake
+    seed1 = osp.join(work, 'base_r18_8xb32_in1k', 'seed1')
+    touch(osp.join(seed1, 'epoch_1.pth'))
+    touch(osp.join(seed1, 'base_r18_8xb32_in1k.py'),
+          "train_cfg = dict(by_epoch=True, max_epochs=1)\n")
+    lines = run(capsys, ['2', '--index', index, '--work-root', work,
+                         '--gpus', '8', '--seeds', '2', '--dry-run',
+                         '--cells', 'Baseline::ImageNet ResNet-18'])
+    assert seed_lines(lines)[1] == (
+        f'seed 1  skip    finished (epoch_1.pth) {seed1}')
