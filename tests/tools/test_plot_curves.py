@@ -84,3 +84,28 @@ def test_bad_arguments(tmp_path, capsys):
         plot_curves.main([str(tmp_path / 'nothing'), '--out',
                           str(tmp_path / 'c.png')])
     assert 'no training logs there' in capsys.readouterr().err
+
+
+def test_one_colour_a_run_and_the_student_cross_entropy_in_one_panel(
+        tmp_path):
+    fake_run(str(tmp_path / 'base'), {'loss': 1.0})
+    fake_run(str(tmp_path / 'nkd'),
+             {'loss': 2.0, 'student.loss': 1.0, 'distill.loss_nkd': 1.0})
+    logs = [read_run(str(tmp_path / name), strict=False)
+            for name in ('base', 'nkd')]
+    assert plot_curves.panels(logs, 'accuracy/top1') == [
+        ('loss (total)', ['loss', 'loss']),
+        # The baseline's only loss is its cross-entropy.
+        ('student cross-entropy', ['loss', 'student.loss']),
+        ('distill.loss_nkd', [None, 'distill.loss_nkd']),
+        ('val accuracy/top1', ['accuracy/top1', 'accuracy/top1']),
+    ]
+    fig = plot_curves.draw(logs, ['base', 'nkd'], 'epoch', 'accuracy/top1')
+    colours = {}
+    for ax in fig.axes:
+        for line in ax.lines:
+            colours.setdefault(line.get_label(), set()).add(line.get_color())
+    assert colours == {'base': {'C0'}, 'nkd': {'C1'}}
+    titled = {ax.get_title(): {line.get_label() for line in ax.lines}
+              for ax in fig.axes if ax.get_visible()}
+    assert titled['student cross-entropy'] == {'base', 'nkd'}
