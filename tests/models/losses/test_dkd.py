@@ -6,16 +6,22 @@ import math
 import pytest
 import torch
 
-from mmcls_kd.models.losses import DKDLoss
+from mmcls_kd.models.losses import DKDLoss, dkd_loss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 
 
-def reference_dkd(student, teacher, labels, tau, alpha, beta,
-                  loss_weight=1.0, t_norm=None):
-    """``t_norm`` given: NormKD's per-sample temperatures, weight T_t^2."""
+def reference_dkd_rows(student,
+                       teacher,
+                       labels,
+                       tau,
+                       alpha,
+                       beta,
+                       t_norm=None):
+    """The loss of each sample; ``t_norm`` given: NormKD's per-sample
+    temperatures, weight T_t^2."""
     num_classes = len(student[0])
-    total = 0.0
+    rows = []
     for row_S, row_T, label in zip(student, teacher, labels):
         t = ref.target_of(label, num_classes)
         if t_norm is None:
@@ -32,8 +38,21 @@ def reference_dkd(student, teacher, labels, tau, alpha, beta,
         others = [k for k in range(num_classes) if k != t]
         nckd = ref.kl(ref.softmax([row_T[k] / temp_T for k in others]),
                       ref.log_softmax([row_S[k] / temp_S for k in others]))
-        total += temp_T**2 * (alpha * tckd + beta * nckd)
-    return total / len(student) * loss_weight
+        rows.append(temp_T**2 * (alpha * tckd + beta * nckd))
+    return rows
+
+
+def reference_dkd(student,
+                  teacher,
+                  labels,
+                  tau,
+                  alpha,
+                  beta,
+                  loss_weight=1.0,
+                  t_norm=None):
+    rows = reference_dkd_rows(student, teacher, labels, tau, alpha, beta,
+                              t_norm)
+    return sum(rows) / len(rows) * loss_weight
 
 
 @pytest.mark.parametrize('num_classes', [10, 100])
@@ -52,6 +71,37 @@ def test_matches_reference(num_classes, tau, soft):
         t_norm=1.5 if tau == 'norm' else None)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize('tau', [4.0, 'norm'])
+@pytest.mark.parametrize('soft', [False, True])
+def test_dkd_loss_per_sample_and_the_module_mean(tau, soft):
+    preds_S = ref.logits(6, 10, seed=30)
+    preds_T = ref.logits(6, 10, seed=31)
+    gt_labels = ref.labels(6, 10, seed=32, soft=soft)
+    per_sample = dkd_loss(
+        preds_S, preds_T, gt_labels, tau=tau, alpha=0.5, beta=8.0, t_norm=1.5)
+    assert per_sample.shape == (6, )
+    assert per_sample.tolist() == pytest.approx(
+        reference_dkd_rows(
+            preds_S.tolist(),
+            preds_T.tolist(),
+            gt_labels.tolist(),
+            None if tau == 'norm' else tau,
+            0.5,
+            8.0,
+            t_norm=1.5 if tau == 'norm' else None),
+        rel=1e-9)
+    loss_fn = DKDLoss(
+        tau=tau,
+        alpha=0.5,
+        beta=8.0,
+        warmup_epochs=4,
+        t_norm=1.5,
+        loss_weight=0.7)
+    loss_fn.warmup_factor = 0.25
+    module = loss_fn(preds_S, preds_T, gt_labels)
+    assert torch.equal(module, per_sample.mean() * (0.25 * 0.7))
 
 
 def test_float32_defaults_and_registry():

@@ -3,18 +3,24 @@
 import pytest
 import torch
 
-from mmcls_kd.models.losses import KDLoss
+from mmcls_kd.models.losses import KDLoss, kd_loss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 
 
-def reference_kd(student, teacher, tau, loss_weight=1.0):
-    total = 0.0
+def reference_kd_rows(student, teacher, tau):
+    """The loss of each sample."""
+    rows = []
     for row_S, row_T in zip(student, teacher):
         prob_T = ref.softmax([v / tau for v in row_T])
         log_S = ref.log_softmax([v / tau for v in row_S])
-        total += tau**2 * ref.kl(prob_T, log_S)
-    return total / len(student) * loss_weight
+        rows.append(tau**2 * ref.kl(prob_T, log_S))
+    return rows
+
+
+def reference_kd(student, teacher, tau, loss_weight=1.0):
+    rows = reference_kd_rows(student, teacher, tau)
+    return sum(rows) / len(rows) * loss_weight
 
 
 @pytest.mark.parametrize('num_classes', [10, 100])
@@ -26,6 +32,18 @@ def test_matches_reference(num_classes, tau):
     expected = reference_kd(preds_S.tolist(), preds_T.tolist(), tau, 0.7)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize('tau', [1.0, 4.0])
+def test_kd_loss_per_sample_and_the_module_mean(tau):
+    preds_S = ref.logits(6, 10, seed=20)
+    preds_T = ref.logits(6, 10, seed=21)
+    per_sample = kd_loss(preds_S, preds_T, tau=tau)
+    assert per_sample.shape == (6, )
+    assert per_sample.tolist() == pytest.approx(
+        reference_kd_rows(preds_S.tolist(), preds_T.tolist(), tau), rel=1e-9)
+    module = KDLoss(tau=tau, loss_weight=0.7)(preds_S, preds_T)
+    assert torch.equal(module, 0.7 * per_sample.mean())
 
 
 def test_float32_and_registry():

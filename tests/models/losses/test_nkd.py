@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from mmcls_kd.models.losses import NKDLoss
+from mmcls_kd.models.losses import NKDLoss, nkd_loss
 from mmcls_kd.registry import MODELS
 
 
@@ -23,11 +23,16 @@ def _target_class(label, num_classes):
     return max(range(num_classes), key=lambda i: (label[i], -i))
 
 
-def reference_nkd(student, teacher, labels, tau=1.0, gamma=1.5,
-                  non_target='normalized', loss_weight=1.0):
-    """Eq. 4 with loops, on nested lists of logits."""
+def reference_nkd_rows(student,
+                       teacher,
+                       labels,
+                       tau=1.0,
+                       gamma=1.5,
+                       non_target='normalized'):
+    """Eq. 4 with loops, on nested lists of logits: the loss of each
+    sample."""
     num_classes = len(student[0])
-    total = 0.0
+    rows = []
     for row_S, row_T, label in zip(student, teacher, labels):
         t = _target_class(label, num_classes)
         log_S = _log_softmax(row_S)
@@ -45,8 +50,19 @@ def reference_nkd(student, teacher, labels, tau=1.0, gamma=1.5,
             log_T_tau = _log_softmax([v / tau for v in row_T])
             term = -sum(math.exp(log_T_tau[i]) * log_S_tau[i] for i in others)
             loss += gamma * tau**2 * term
-        total += loss
-    return total / len(student) * loss_weight
+        rows.append(loss)
+    return rows
+
+
+def reference_nkd(student,
+                  teacher,
+                  labels,
+                  tau=1.0,
+                  gamma=1.5,
+                  non_target='normalized',
+                  loss_weight=1.0):
+    rows = reference_nkd_rows(student, teacher, labels, tau, gamma, non_target)
+    return sum(rows) / len(rows) * loss_weight
 
 
 def _mixed_labels(num_samples, num_classes, generator):
@@ -86,6 +102,27 @@ def test_matches_reference(non_target, num_classes, tau, soft):
                              non_target, 0.7)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9, abs=1e-9)
+
+
+@pytest.mark.parametrize('non_target', ['normalized', 'kd', 'none'])
+@pytest.mark.parametrize('soft', [False, True])
+def test_nkd_loss_per_sample_and_the_module_mean(non_target, soft):
+    generator = torch.Generator().manual_seed(30)
+    preds_S = torch.randn(6, 10, generator=generator, dtype=torch.float64) * 3
+    preds_T = torch.randn(6, 10, generator=generator, dtype=torch.float64) * 3
+    if soft:
+        gt_labels = _mixed_labels(6, 10, generator)
+    else:
+        gt_labels = torch.randint(10, (6, ), generator=generator)
+    options = dict(tau=3.0, gamma=2.5, non_target=non_target)
+    per_sample = nkd_loss(preds_S, preds_T, gt_labels, **options)
+    assert per_sample.shape == (6, )
+    assert per_sample.tolist() == pytest.approx(
+        reference_nkd_rows(preds_S.tolist(), preds_T.tolist(),
+                           gt_labels.tolist(), **options),
+        rel=1e-9)
+    module = NKDLoss(**options, loss_weight=0.7)(preds_S, preds_T, gt_labels)
+    assert torch.equal(module, 0.7 * per_sample.mean())
 
 
 def test_float32_matches_reference():

@@ -4,20 +4,26 @@ teacher and the student separately, KL weighted by the teacher's T^2."""
 import pytest
 import torch
 
-from mmcls_kd.models.losses import KDLoss, NormKDLoss
+from mmcls_kd.models.losses import KDLoss, NormKDLoss, kd_loss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 
 
-def reference_normkd(student, teacher, t_norm, loss_weight=1.0):
-    total = 0.0
+def reference_normkd_rows(student, teacher, t_norm):
+    """The loss of each sample."""
+    rows = []
     for row_S, row_T in zip(student, teacher):
         temp_S = t_norm * ref.std(row_S)
         temp_T = t_norm * ref.std(row_T)
         prob_T = ref.softmax([v / temp_T for v in row_T])
         log_S = ref.log_softmax([v / temp_S for v in row_S])
-        total += temp_T**2 * ref.kl(prob_T, log_S)
-    return total / len(student) * loss_weight
+        rows.append(temp_T**2 * ref.kl(prob_T, log_S))
+    return rows
+
+
+def reference_normkd(student, teacher, t_norm, loss_weight=1.0):
+    rows = reference_normkd_rows(student, teacher, t_norm)
+    return sum(rows) / len(rows) * loss_weight
 
 
 @pytest.mark.parametrize('num_classes', [10, 100])
@@ -34,6 +40,19 @@ def test_matches_reference(num_classes, t_norm):
     assert loss.item() == pytest.approx(expected, rel=1e-9)
     same = KDLoss(tau='norm', t_norm=t_norm, loss_weight=0.9)
     assert same(preds_S, preds_T).item() == pytest.approx(expected, rel=1e-9)
+
+
+def test_kd_loss_with_norm_tau_per_sample_and_the_module_mean():
+    preds_S = ref.logits(6, 10, seed=20)
+    preds_T = ref.logits(6, 10, seed=21)
+    preds_T *= torch.linspace(0.2, 5.0, 6, dtype=torch.float64)[:, None]
+    per_sample = kd_loss(preds_S, preds_T, tau='norm', t_norm=1.5)
+    assert per_sample.shape == (6, )
+    assert per_sample.tolist() == pytest.approx(
+        reference_normkd_rows(preds_S.tolist(), preds_T.tolist(), 1.5),
+        rel=1e-9)
+    module = NormKDLoss(t_norm=1.5, loss_weight=0.9)(preds_S, preds_T)
+    assert torch.equal(module, 0.9 * per_sample.mean())
 
 
 def test_defaults_and_registry():

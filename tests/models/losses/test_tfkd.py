@@ -4,24 +4,37 @@
 import pytest
 import torch
 
-from mmcls_kd.models.losses import TfKDRegLoss
+from mmcls_kd.models.losses import TfKDRegLoss, tfkd_reg_loss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 
 
-def reference_tfkd(student, labels, tau, a, alpha, multiplier=1.0,
-                   student_temperature=True, reduction='batchmean',
-                   loss_weight=1.0):
+def reference_tfkd_rows(student, labels, tau, a, student_temperature=True):
+    """KL(p_d^tau || p^tau) of each sample."""
     num_classes = len(student[0])
-    total = 0.0
+    rows = []
     for row, label in zip(student, labels):
         t = ref.target_of(label, num_classes)
         virtual = [a if k == t else (1 - a) / (num_classes - 1)
                    for k in range(num_classes)]
         teacher = ref.softmax([p / tau for p in virtual])
         scale = tau if student_temperature else 1.0
-        total += ref.kl(teacher, ref.log_softmax([v / scale for v in row]))
-    kl = total / len(student)
+        rows.append(ref.kl(teacher, ref.log_softmax([v / scale for v in row])))
+    return rows
+
+
+def reference_tfkd(student,
+                   labels,
+                   tau,
+                   a,
+                   alpha,
+                   multiplier=1.0,
+                   student_temperature=True,
+                   reduction='batchmean',
+                   loss_weight=1.0):
+    num_classes = len(student[0])
+    rows = reference_tfkd_rows(student, labels, tau, a, student_temperature)
+    kl = sum(rows) / len(rows)
     if reduction == 'mean':
         kl /= num_classes
     return alpha * multiplier * kl * loss_weight
@@ -44,6 +57,35 @@ def test_matches_reference(num_classes, official, soft):
                 reduction='mean') if official else {}), loss_weight=0.5)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize('student_temperature', [True, False])
+def test_tfkd_reg_loss_per_sample_and_the_module_reduction(
+        student_temperature):
+    preds = ref.logits(6, 10, seed=30)
+    gt_labels = ref.labels(6, 10, seed=31, soft=True)
+    per_sample = tfkd_reg_loss(
+        preds,
+        gt_labels,
+        tau=4.0,
+        correct_prob=0.9,
+        student_temperature=student_temperature)
+    assert per_sample.shape == (6, )
+    assert per_sample.tolist() == pytest.approx(
+        reference_tfkd_rows(preds.tolist(), gt_labels.tolist(), 4.0, 0.9,
+                            student_temperature),
+        rel=1e-9)
+    options = dict(
+        tau=4.0,
+        correct_prob=0.9,
+        alpha=0.1,
+        multiplier=100.0,
+        student_temperature=student_temperature,
+        loss_weight=0.5)
+    batchmean = TfKDRegLoss(**options)(preds, gt_labels)
+    assert torch.equal(batchmean, 0.1 * 100.0 * per_sample.mean() * 0.5)
+    mean = TfKDRegLoss(**options, reduction='mean')(preds, gt_labels)
+    assert torch.equal(mean, 0.1 * 100.0 * (per_sample.mean() / 10) * 0.5)
 
 
 def test_defaults_and_registry():

@@ -1,175 +1,16 @@
-"""Tests of USKDLoss against a float64 reference written from Eqs. 6-12 of
-"From Knowledge Distillation to Self-Knowledge Distillation" (arXiv
-2303.13005) and Table 8."""
-import math
+"""Tests of USKDLoss against the float64 reference of ``_uskd_reference``,
+written from Eqs. 6-12 of "From Knowledge Distillation to Self-Knowledge
+Distillation" (arXiv 2303.13005) and Table 8."""
 import os
 
 import pytest
 import torch
 
-from mmcls_kd.models.losses import USKDLoss
+from mmcls_kd.models.losses import USKDLoss, uskd_loss
 from mmcls_kd.registry import MODELS
-
-TARGETS = ['square', 'linear', 'softmax', 'sqrt', 'max', 'mean', 'none']
-RANKS = ['normalized', 'sum', 'weak', 'final']
-
-
-def _log_softmax(values):
-    top = max(values)
-    log_total = top + math.log(sum(math.exp(v - top) for v in values))
-    return [v - log_total for v in values]
-
-
-def _target_slots(label, num_classes):
-    """[(class, label value)]: the two largest scores (the first on ties),
-    the second only when it is not zero."""
-    if isinstance(label, int):
-        return [(label, 1.0)]
-    ranked = sorted(range(num_classes), key=lambda i: (-label[i], i))
-    slots = [(ranked[0], label[ranked[0]])]
-    if label[ranked[1]] > 0:
-        slots.append((ranked[1], label[ranked[1]]))
-    return slots
-
-
-def _soft_targets(prob_t, values, target):
-    """P_t of the samples of one slot, from that slot's batch statistics."""
-    count = len(prob_t)
-    if target == 'square':
-        mean = sum(p * p for p in prob_t) / count
-        return [p * p + v - mean for p, v in zip(prob_t, values)]
-    if target == 'linear':
-        mean = sum(prob_t) / count
-        return [p + v - mean for p, v in zip(prob_t, values)]
-    if target == 'softmax':
-        total = sum(math.exp(p) for p in prob_t)
-        return [math.exp(p) / total * sum(values) for p in prob_t]
-    if target == 'sqrt':
-        return [math.sqrt(p - min(prob_t)) for p in prob_t]
-    if target == 'max':
-        return [p / max(prob_t) for p in prob_t]
-    assert target == 'mean'
-    return [p / (sum(prob_t) / count) for p in prob_t]
-
-
-def reference_detached(student, weak, labels, target='square',
-                       rank='normalized', rank_space='prob',
-                       zipf_exponent=1.0, **unused):
-    """The detached soft labels: P_t per sample and slot, and N(Z) per
-    sample (a dict class -> value over the non-target classes)."""
-    num_samples, num_classes = len(student), len(student[0])
-    slots = [_target_slots(label, num_classes) for label in labels]
-    log_S = [_log_softmax(row) for row in student]
-    soft_target = [[0.0] * len(row_slots) for row_slots in slots]
-    if target != 'none':
-        for k in range(2):
-            members = [n for n in range(num_samples) if len(slots[n]) > k]
-            if not members:
-                continue
-            prob_t = [math.exp(log_S[n][slots[n][k][0]]) for n in members]
-            values = [slots[n][k][1] for n in members]
-            for n, p in zip(members,
-                            _soft_targets(prob_t, values, target)):
-                soft_target[n][k] = p
-    zipf = []
-    if weak is not None:
-        for n in range(num_samples):
-            targets = [c for c, _ in slots[n]]
-            W = [math.exp(v) for v in _log_softmax(weak[n])]
-            S = log_S[n] if rank_space == 'log_prob' else [
-                math.exp(v) for v in log_S[n]
-            ]
-            W_t = sum(W[c] for c in targets)
-            S_t = sum(S[c] for c in targets)
-            if rank == 'normalized':
-                R = [W[i] / (1 - W_t) + S[i] / (1 - S_t)
-                     for i in range(num_classes)]
-            elif rank == 'sum':
-                R = [W[i] + S[i] for i in range(num_classes)]
-            elif rank == 'weak':
-                R = W
-            else:
-                R = S
-            order = sorted(range(num_classes), key=lambda i: (-R[i], i))
-            Z = {c: (k + 1)**-zipf_exponent for k, c in enumerate(order)}
-            rest = {c: z for c, z in Z.items() if c not in targets}
-            total = sum(rest.values())
-            zipf.append({c: z / total for c, z in rest.items()})
-    return soft_target, zipf
-
-
-def reference_loss(student, weak, labels, soft_target, zipf, alpha=1.0,
-                   beta=0.1, mu=0.005, label_smoothing=0.1, **unused):
-    """alpha L_target + beta L_non + L_weak for given detached labels."""
-    num_samples, num_classes = len(student), len(student[0])
-    total = 0.0
-    for n in range(num_samples):
-        slots = _target_slots(labels[n], num_classes)
-        log_S = _log_softmax(student[n])
-        total -= alpha * sum(p * log_S[c]
-                             for p, (c, _) in zip(soft_target[n], slots))
-        if weak is None:
-            continue
-        log_W = _log_softmax(weak[n])
-        if isinstance(labels[n], int):
-            y = [float(i == labels[n]) for i in range(num_classes)]
-        else:
-            y = labels[n]
-        total -= mu * sum(((1 - label_smoothing) * y[i] +
-                           label_smoothing / num_classes) * log_W[i]
-                          for i in range(num_classes))
-        non_targets = sorted(zipf[n])
-        log_NS = _log_softmax([student[n][i] for i in non_targets])
-        total -= beta * sum(zipf[n][i] * log_NS[k]
-                            for k, i in enumerate(non_targets))
-    return total / num_samples
-
-
-def reference_uskd(student, weak, labels, **cfg):
-    soft_target, zipf = reference_detached(student, weak, labels, **cfg)
-    return reference_loss(student, weak, labels, soft_target, zipf, **cfg)
-
-
-def _soft_labels(num_samples, num_classes, generator, kinds):
-    """Rows of Mixup-like scores, cycling through ``kinds``: 'mix' two
-    classes, 'one' a single non-zero score, 'tie' 0.5 / 0.5, 'three' three
-    non-zero scores."""
-    perm = torch.stack([
-        torch.randperm(num_classes, generator=generator)[:3]
-        for _ in range(num_samples)
-    ])
-    scores = torch.zeros(num_samples, num_classes, dtype=torch.float64)
-    for n in range(num_samples):
-        kind = kinds[n % len(kinds)]
-        a, b, c = perm[n].tolist()
-        if kind == 'mix':
-            lam = 0.55 + 0.4 * torch.rand(1, generator=generator).item()
-            scores[n, a], scores[n, b] = lam, 1 - lam
-        elif kind == 'one':
-            scores[n, a] = 1.0
-        elif kind == 'tie':
-            scores[n, a], scores[n, b] = 0.5, 0.5
-        else:
-            scores[n, a], scores[n, b], scores[n, c] = 0.5, 0.3, 0.2
-    return scores
-
-
-def _inputs(num_samples, num_classes, seed, labels='hard', scale=3.0):
-    generator = torch.Generator().manual_seed(seed)
-    preds_S = torch.randn(num_samples, num_classes, generator=generator,
-                          dtype=torch.float64) * scale
-    preds_W = torch.randn(num_samples, num_classes, generator=generator,
-                          dtype=torch.float64) * scale
-    if labels == 'hard':
-        gt_labels = torch.randint(num_classes, (num_samples, ),
-                                  generator=generator)
-    elif labels == 'mixed':
-        gt_labels = _soft_labels(num_samples, num_classes, generator,
-                                 ['mix', 'one', 'mix', 'tie', 'three'])
-    else:
-        gt_labels = _soft_labels(num_samples, num_classes, generator,
-                                 ['one'])
-    return preds_S, preds_W, gt_labels
+from tests.models.losses._uskd_reference import (
+    RANKS, TARGETS, reference_detached, reference_loss, reference_loss_rows,
+    reference_uskd, sample_inputs, target_slots)
 
 
 def _check(cfg, preds_S, preds_W, gt_labels):
@@ -187,8 +28,36 @@ def _check(cfg, preds_S, preds_W, gt_labels):
 @pytest.mark.parametrize('num_classes', [10, 100, 1000])
 @pytest.mark.parametrize('labels', ['hard', 'mixed'])
 def test_targets_match_reference(target, num_classes, labels):
-    inputs = _inputs(8, num_classes, num_classes, labels)
+    inputs = sample_inputs(8, num_classes, num_classes, labels)
     _check(dict(target=target, alpha=0.7, beta=0.3, mu=0.2), *inputs)
+
+
+@pytest.mark.parametrize('labels', ['hard', 'mixed'])
+@pytest.mark.parametrize('cfg', [
+    dict(alpha=0.7, beta=0.3, mu=0.2),
+    dict(target='linear', rank='sum', rank_space='log_prob'),
+    dict(target='softmax', non_target='none'),
+    dict(target='none', rank='weak', label_smoothing=0.25)
+])
+def test_uskd_loss_per_sample_and_the_module_mean(labels, cfg):
+    preds_S, preds_W, gt_labels = sample_inputs(8, 20, 21, labels)
+    per_sample = uskd_loss(preds_S, gt_labels, preds_W, **cfg)
+    assert per_sample.shape == (8, )
+    weak = None if cfg.get('non_target') == 'none' else preds_W.tolist()
+    soft_target, zipf = reference_detached(preds_S.tolist(), weak,
+                                           gt_labels.tolist(), **cfg)
+    expected = reference_loss_rows(preds_S.tolist(), weak, gt_labels.tolist(),
+                                   soft_target, zipf, **cfg)
+    assert per_sample.tolist() == pytest.approx(expected, rel=1e-9, abs=1e-12)
+    module = USKDLoss(**cfg, loss_weight=1.5)(preds_S, gt_labels, preds_W)
+    assert torch.equal(module, 1.5 * per_sample.mean())
+
+
+def test_uskd_loss_needs_weak_logits_for_the_zipf_term():
+    preds_S, _, gt_labels = sample_inputs(4, 10, 22)
+    with pytest.raises(ValueError, match="non_target='zipf' needs preds_W"):
+        uskd_loss(preds_S, gt_labels)
+    assert uskd_loss(preds_S, gt_labels, non_target='none').shape == (4, )
 
 
 @pytest.mark.parametrize('rank', RANKS)
@@ -198,14 +67,14 @@ def test_ranks_match_reference(rank, rank_space, labels):
     # beta alone makes the rank's effect visible, not drowned by the rest.
     cfg = dict(rank=rank, rank_space=rank_space, alpha=0.0, beta=1.0,
                mu=0.0)
-    _check(cfg, *_inputs(10, 100, 5, labels))
+    _check(cfg, *sample_inputs(10, 100, 5, labels))
 
 
 @pytest.mark.parametrize('target', TARGETS)
 def test_rows_with_one_target_only(target):
     # Every row has a single non-zero score: no second slot at all, and the
     # result is the one of class indices.
-    preds_S, preds_W, gt_labels = _inputs(6, 10, 7, 'one-hot')
+    preds_S, preds_W, gt_labels = sample_inputs(6, 10, 7, 'one-hot')
     cfg = dict(target=target, beta=0.5, mu=0.1)
     soft_loss = _check(cfg, preds_S, preds_W, gt_labels)
     hard_loss = USKDLoss(**cfg)(
@@ -219,7 +88,7 @@ def test_empty_second_slot_is_not_a_target(target):
     # very unlikely. Were their empty second slots counted, the second
     # slot's batch statistics, and so row 0's P, would change; were they
     # removed from the non-target set, so would N(S) and N(Z).
-    preds_S, preds_W, _ = _inputs(3, 10, 8)
+    preds_S, preds_W, _ = sample_inputs(3, 10, 8)
     gt_labels = torch.zeros(3, 10, dtype=torch.float64)
     gt_labels[0, 3], gt_labels[0, 6] = 0.7, 0.3
     gt_labels[1, 4] = 1.0
@@ -242,7 +111,7 @@ def test_empty_second_slot_is_not_a_target(target):
 def test_zipf_exponent_and_label_smoothing(zipf_exponent, label_smoothing):
     cfg = dict(zipf_exponent=zipf_exponent, label_smoothing=label_smoothing,
                alpha=0.4, beta=2.0, mu=0.5, loss_weight=1.5)
-    preds_S, preds_W, gt_labels = _inputs(8, 100, 9, 'mixed')
+    preds_S, preds_W, gt_labels = sample_inputs(8, 100, 9, 'mixed')
     loss = USKDLoss(**cfg)(
         preds_S=preds_S, gt_labels=gt_labels, preds_W=preds_W)
     expected = reference_uskd(preds_S.tolist(), preds_W.tolist(),
@@ -251,7 +120,7 @@ def test_zipf_exponent_and_label_smoothing(zipf_exponent, label_smoothing):
 
 
 def test_target_only_without_weak_logits():
-    preds_S, _, gt_labels = _inputs(8, 100, 10, 'mixed')
+    preds_S, _, gt_labels = sample_inputs(8, 100, 10, 'mixed')
     cfg = dict(non_target='none', alpha=0.6)
     _check(cfg, preds_S, None, gt_labels)
     with pytest.raises(ValueError, match=r"preds_W .*\(8, 100\).*got None"):
@@ -266,11 +135,11 @@ def test_defaults_and_registry():
             loss_fn.zipf_exponent, loss_fn.label_smoothing,
             loss_fn.batch_stats) == (1.0, 0.1, 0.005, 'square', 'zipf',
                                      'normalized', 'prob', 1.0, 0.1, 'local')
-    _check({}, *_inputs(8, 1000, 11, 'mixed'))
+    _check({}, *sample_inputs(8, 1000, 11, 'mixed'))
 
 
 def test_float32_matches_reference():
-    preds_S, preds_W, gt_labels = _inputs(6, 100, 12, 'mixed')
+    preds_S, preds_W, gt_labels = sample_inputs(6, 100, 12, 'mixed')
     loss = USKDLoss(beta=1.0)(
         preds_S=preds_S.float(),
         gt_labels=gt_labels.float(),
@@ -286,7 +155,7 @@ def test_float32_matches_reference():
 def test_nearly_certain_student_keeps_the_rank(labels):
     # 1 - S_t is about 1e-9 here, 0 when taken as 1 - S_t in float32; Eq. 10
     # still weighs S_i / (1 - S_t) as much as W_i / (1 - W_t).
-    preds_S, preds_W, gt_labels = _inputs(6, 100, 20, labels, scale=1.0)
+    preds_S, preds_W, gt_labels = sample_inputs(6, 100, 20, labels, scale=1.0)
     targets = gt_labels if labels == 'hard' else gt_labels.argmax(1)
     preds_S[torch.arange(6), targets] += 25.0
     preds_S, preds_W = preds_S.float(), preds_W.float()
@@ -300,7 +169,7 @@ def test_nearly_certain_student_keeps_the_rank(labels):
 
 
 def test_global_batch_stats_without_process_group():
-    inputs = _inputs(8, 100, 13, 'mixed')
+    inputs = sample_inputs(8, 100, 13, 'mixed')
     for target in TARGETS:
         local = USKDLoss(target=target)(
             preds_S=inputs[0], gt_labels=inputs[2], preds_W=inputs[1])
@@ -311,7 +180,7 @@ def test_global_batch_stats_without_process_group():
 
 @pytest.mark.parametrize('labels', ['hard', 'mixed'])
 def test_gradients_match_finite_differences(labels):
-    preds_S, preds_W, gt_labels = _inputs(3, 7, 14, labels)
+    preds_S, preds_W, gt_labels = sample_inputs(3, 7, 14, labels)
     cfg = dict(target='square', alpha=0.8, beta=0.6, mu=0.3)
     student = preds_S.clone().requires_grad_()
     weak = preds_W.clone().requires_grad_()
@@ -379,7 +248,7 @@ def test_extreme_logits_stay_finite(target, rank_space):
 
 
 def test_half_precision_inputs_are_upcast():
-    preds_S, preds_W, gt_labels = _inputs(6, 100, 16, 'mixed')
+    preds_S, preds_W, gt_labels = sample_inputs(6, 100, 16, 'mixed')
     preds_S, preds_W = preds_S.half(), preds_W.half()
     student = preds_S.clone().requires_grad_()
     weak = preds_W.clone().requires_grad_()
@@ -420,7 +289,7 @@ def test_tied_ranks_keep_the_class_order(labels):
     # Uniform weak logits and rank 'weak': all classes tie, and the Zipf
     # values follow the class index, which the student's non-uniform logits
     # make visible (100 classes: an unstable sort reorders ties there).
-    preds_S, _, gt_labels = _inputs(6, 100, 19, labels)
+    preds_S, _, gt_labels = sample_inputs(6, 100, 19, labels)
     uniform = torch.zeros_like(preds_S)
     cfg = dict(rank='weak', beta=1.0, mu=0.0)
     by_index = _check(cfg, preds_S, uniform, gt_labels)
@@ -506,7 +375,7 @@ def _distributed_worker(rank, init_file, out_dir, cases):
 
 @pytest.mark.slow
 def test_global_batch_stats_across_two_processes(tmp_path):
-    preds_S, preds_W, gt_labels = _inputs(8, 20, 18, 'mixed')
+    preds_S, preds_W, gt_labels = sample_inputs(8, 20, 18, 'mixed')
     # The second rank's half has no second target at all.
     gt_labels[4:] = torch.eye(20, dtype=torch.float64)[gt_labels[4:].argmax(1)]
     cases = {}
@@ -542,12 +411,12 @@ def test_global_batch_stats_across_two_processes(tmp_path):
 def test_soft_labels_match_the_reference(labels, cfg):
     """soft_labels() (Fig. 3) against the float64 reference: P_t of each
     slot and N(Z) over the non-target classes."""
-    preds_S, preds_W, gt_labels = _inputs(8, 20, 3, labels)
+    preds_S, preds_W, gt_labels = sample_inputs(8, 20, 3, labels)
     soft = USKDLoss(**cfg).soft_labels(preds_S, gt_labels, preds_W)
     soft_target, zipf = reference_detached(preds_S.tolist(), preds_W.tolist(),
                                            gt_labels.tolist(), **cfg)
     for n in range(len(preds_S)):
-        slots = _target_slots(gt_labels[n].tolist(), 20)
+        slots = target_slots(gt_labels[n].tolist(), 20)
         for k, (cls, value) in enumerate(slots):
             assert int(soft['target_index'][n, k]) == cls
             assert bool(soft['target_valid'][n, k])
@@ -567,7 +436,7 @@ def test_soft_labels_match_the_reference(labels, cfg):
 def test_official_is_an_alias_of_log_prob():
     # 'official' was this option's old name; it must keep selecting the
     # log-probability rank, which orders classes differently from 'prob'.
-    preds_S, preds_W, gt_labels = _inputs(10, 100, 5, 'hard')
+    preds_S, preds_W, gt_labels = sample_inputs(10, 100, 5, 'hard')
     cfg = dict(alpha=0.0, beta=1.0, mu=0.0)
     alias = USKDLoss(rank_space='official', **cfg)
     assert alias.rank_space == 'log_prob'

@@ -6,7 +6,7 @@ import math
 import pytest
 import torch
 
-from mmcls_kd.models.losses import WSLDLoss
+from mmcls_kd.models.losses import WSLDLoss, wsld_loss
 from mmcls_kd.registry import MODELS
 from tests.models.losses import _reference as ref
 
@@ -21,18 +21,29 @@ def wsld_weights(student, teacher, labels):
     return weights
 
 
-def reference_wsld(student, teacher, labels, tau, alpha, loss_weight=1.0,
-                   weights=None):
-    """``weights`` fixes the per-sample weights (they carry no gradient)."""
+def reference_wsld_rows(student, teacher, labels, tau, weights=None):
+    """``w_i * H_i`` of each sample; ``weights`` fixes the per-sample
+    weights (they carry no gradient)."""
     if weights is None:
         weights = wsld_weights(student, teacher, labels)
-    total = 0.0
+    rows = []
     for row_S, row_T, weight in zip(student, teacher, weights):
         prob_T = ref.softmax([v / tau for v in row_T])
         log_S = ref.log_softmax([v / tau for v in row_S])
         soft_ce = -sum(p * lq for p, lq in zip(prob_T, log_S))
-        total += weight * soft_ce
-    return alpha * tau**2 * total / len(student) * loss_weight
+        rows.append(weight * soft_ce)
+    return rows
+
+
+def reference_wsld(student,
+                   teacher,
+                   labels,
+                   tau,
+                   alpha,
+                   loss_weight=1.0,
+                   weights=None):
+    rows = reference_wsld_rows(student, teacher, labels, tau, weights)
+    return alpha * tau**2 * sum(rows) / len(rows) * loss_weight
 
 
 @pytest.mark.parametrize('num_classes', [10, 100])
@@ -48,6 +59,23 @@ def test_matches_reference(num_classes, tau, alpha, soft):
                               gt_labels.tolist(), tau, alpha, 0.5)
     assert loss.dtype == torch.float64
     assert loss.item() == pytest.approx(expected, rel=1e-9)
+
+
+@pytest.mark.parametrize('soft', [False, True])
+def test_wsld_loss_per_sample_and_the_module_reduction(soft):
+    preds_S = ref.logits(6, 10, seed=30)
+    preds_T = ref.logits(6, 10, seed=31)
+    gt_labels = ref.labels(6, 10, seed=32, soft=soft)
+    per_sample = wsld_loss(preds_S, preds_T, gt_labels, tau=4.0)
+    assert per_sample.shape == (6, )
+    assert per_sample.tolist() == pytest.approx(
+        reference_wsld_rows(preds_S.tolist(), preds_T.tolist(),
+                            gt_labels.tolist(), 4.0),
+        rel=1e-9)
+    # The official code multiplies the batch mean by tau^2, then alpha.
+    module = WSLDLoss(
+        tau=4.0, alpha=2.25, loss_weight=0.5)(preds_S, preds_T, gt_labels)
+    assert torch.equal(module, 2.25 * (16.0 * per_sample.mean()) * 0.5)
 
 
 def test_defaults_and_registry():

@@ -8,7 +8,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mmcls_kd.models.losses import ZipfLSLoss
+from mmcls_kd.models.losses import ZipfLSLoss, zipf_ls_loss
 from mmcls_kd.registry import MODELS
 from tests.conftest import QUICK
 from tests.models.losses import _reference as ref
@@ -18,9 +18,14 @@ def _argmax(values):
     return max(range(len(values)), key=lambda k: (values[k], -k))
 
 
-def reference_zipf(student, positions, labels, power=1.0, tie_break='logit',
-                   correct_only=True, loss_weight=1.0):
-    """``positions[n]``: the per-position logit lists of sample n."""
+def reference_zipf_rows(student,
+                        positions,
+                        labels,
+                        power=1.0,
+                        tie_break='logit'):
+    """The KL divergence of each sample and whether the sample is correctly
+    classified; ``positions[n]``: the per-position logit lists of sample
+    n."""
     num_classes = len(student[0])
     losses, correct = [], []
     for row, cells, label in zip(student, positions, labels):
@@ -43,6 +48,18 @@ def reference_zipf(student, positions, labels, power=1.0, tie_break='logit',
         log_non_target = ref.log_softmax([row[k] for k in others])
         losses.append(ref.kl(zipf, log_non_target))
         correct.append(_argmax(row) == t)
+    return losses, correct
+
+
+def reference_zipf(student,
+                   positions,
+                   labels,
+                   power=1.0,
+                   tie_break='logit',
+                   correct_only=True,
+                   loss_weight=1.0):
+    losses, correct = reference_zipf_rows(student, positions, labels, power,
+                                          tie_break)
     if correct_only:
         kept = [v for v, ok in zip(losses, correct) if ok]
         value = sum(kept) / len(kept) if kept else 0.0
@@ -88,6 +105,26 @@ def test_matches_reference(num_classes, tie_break, correct_only, soft):
     tokens = pixel.flatten(2).transpose(1, 2)
     assert loss_fn(preds_S, tokens, gt_labels).item() == pytest.approx(
         expected, rel=1e-9)
+
+
+@pytest.mark.parametrize('tie_break', ['logit', 'min'])
+def test_zipf_ls_loss_per_sample_and_the_module_reduction(tie_break):
+    preds_S, pixel, gt_labels = _case(10, 40, soft=True)
+    per_sample = zipf_ls_loss(
+        preds_S, pixel, gt_labels, power=1.5, tie_break=tie_break)
+    assert per_sample.shape == (8, )
+    losses, correct = reference_zipf_rows(preds_S.tolist(), _cells(pixel),
+                                          gt_labels.tolist(), 1.5, tie_break)
+    assert per_sample.tolist() == pytest.approx(losses, rel=1e-9)
+    options = dict(power=1.5, tie_break=tie_break, loss_weight=0.1)
+    every = ZipfLSLoss(
+        correct_only=False, **options)(preds_S, pixel, gt_labels)
+    assert torch.equal(every, per_sample.mean() * 0.1)
+    # The mean over the correctly classified samples only.
+    mask = torch.tensor(correct, dtype=torch.float64)
+    assert mask.sum() == 4
+    kept = ZipfLSLoss(correct_only=True, **options)(preds_S, pixel, gt_labels)
+    assert torch.equal(kept, (per_sample * mask).sum() / mask.sum() * 0.1)
 
 
 def test_feature_map_with_the_classifier_weights():
