@@ -1,55 +1,23 @@
 """A student classifier as a deployable graph: image tensor -> logits.
 
-The graph is traced from :class:`RawImageClassifier`. By default the data
-preprocessor's work is inside it (channel flip when the config sets
-``to_rgb``, then ``(x - mean) / std``), so a deployment feeds the float image
-exactly as the test pipeline hands it to the preprocessor: NCHW, values
-0-255, in the channel order the image was loaded in (BGR for MMPretrain's
-ImageNet configs). With ``preprocess=False`` it takes the preprocessor's
-output instead. The output is the head's logits, before any softmax.
+The graph is traced from :class:`RawImageClassifier` around the classifier
+that ``build_model(cfg, checkpoint, student=True)`` (:mod:`.model`) loads.
+By default the data preprocessor's work is inside it (channel flip when the
+config sets ``to_rgb``, then ``(x - mean) / std``), so a deployment feeds the
+float image exactly as the test pipeline hands it to the preprocessor: NCHW,
+values 0-255, in the channel order the image was loaded in (BGR for
+MMPretrain's ImageNet configs). With ``preprocess=False`` it takes the
+preprocessor's output instead. The output is the head's logits, before any
+softmax.
 """
-import copy
 import inspect
 from typing import Optional
 
 import torch
-from mmengine.config import Config, ConfigDict
-from mmengine.registry import DefaultScope
 from mmpretrain.models.utils import ClsDataPreprocessor
 from torch import Tensor, nn
 
-from mmcls_kd.checkpoint import load_checkpoint
-from mmcls_kd.registry import MODELS
-
 OPSET = 17
-
-
-def student_model_config(cfg: Config) -> ConfigDict:
-    """The classifier config of ``cfg``: its model, or the student
-    (``model.architecture``) of a distillation config, with the top-level
-    ``data_preprocessor`` unless the classifier sets its own (as MMEngine's
-    runner and the distillation algorithms do)."""
-    model = copy.deepcopy(cfg.model)
-    if 'architecture' in model:
-        model = model.architecture
-        if not isinstance(model, dict) or 'type' not in model:
-            raise ValueError('the config\'s model.architecture is not a '
-                             'model config written inline')
-    if model.get('data_preprocessor') is None:
-        model.data_preprocessor = copy.deepcopy(cfg.get('data_preprocessor'))
-    return model
-
-
-def load_student_classifier(cfg: Config, checkpoint: str) -> nn.Module:
-    """Build the classifier of ``cfg`` and load a classifier checkpoint
-    (as written by ``extract_student``) into it strictly (see
-    :func:`mmcls_kd.checkpoint.load_checkpoint`); eval mode."""
-    model_cfg = student_model_config(cfg)
-    with DefaultScope.overwrite_default_scope(
-            cfg.get('default_scope') or 'mmcls_kd'):
-        model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint, target="the config's classifier")
-    return model.eval()
 
 
 class RawImageClassifier(nn.Module):
@@ -145,5 +113,5 @@ def run_onnx(path: str, images: Tensor,
 
 __all__ = [
     'OPSET', 'RawImageClassifier', 'export_onnx', 'export_torchscript',
-    'load_student_classifier', 'run_onnx', 'student_model_config'
+    'run_onnx'
 ]

@@ -1,20 +1,15 @@
 """The deployable graph: raw 0-255 images -> the logits the classifier gives
 after its data preprocessor; TorchScript and ONNX agree with PyTorch at
-another batch size than the traced one; checkpoints that do not fit are
-refused."""
+another batch size than the traced one."""
 import copy
 import importlib.util
 
 import pytest
 import torch
-from mmengine.config import Config
 
 from mmcls_kd.apis.deploy import (RawImageClassifier, export_onnx,
-                                  export_torchscript, load_student_classifier,
-                                  run_onnx, student_model_config)
-from tests.checkpoint.test_student import (USKD_CONFIG, algorithm_cfg, build,
-                                           randomize_norms)
-from tests.conftest import STUDENT_CONFIG
+                                  export_torchscript, run_onnx)
+from tests.checkpoint.test_student import build, randomize_norms
 
 # Largest |exported - PyTorch| of the logits accepted (float32 graphs).
 ATOL = 1e-4
@@ -91,48 +86,6 @@ def test_onnx_has_opset_17_a_dynamic_batch_and_matches_pytorch(
     got = run_onnx(path, images)
     assert got.shape == (5, 7)
     assert torch.allclose(got, expected, atol=ATOL, rtol=0)
-
-
-def test_student_of_a_distillation_config_gets_the_data_preprocessor():
-    cfg = Config.fromfile(USKD_CONFIG)
-    student = student_model_config(cfg)
-    assert student.type == 'ImageClassifier'
-    assert student.data_preprocessor.mean == [78.1]
-    assert student_model_config(Config.fromfile(STUDENT_CONFIG)) == student
-
-
-def test_distillation_and_backbone_checkpoints_are_refused(tmp_path):
-    cfg = Config.fromfile(STUDENT_CONFIG)
-    algorithm = build(algorithm_cfg(USKD_CONFIG))
-    distill = str(tmp_path / 'epoch_1.pth')
-    torch.save({'state_dict': algorithm.state_dict()}, distill)
-    with pytest.raises(ValueError, match='convert it first'):
-        load_student_classifier(cfg, distill)
-
-    backbone = str(tmp_path / 'backbone.pth')
-    torch.save({'state_dict': copy.deepcopy(
-        algorithm.architecture.backbone.state_dict())}, backbone)
-    with pytest.raises(
-            ValueError,
-            match=r'does not fit .* missing '
-            r'\(backbone\.conv1\.weight'):
-        load_student_classifier(cfg, backbone)
-
-
-def test_one_report_names_missing_unexpected_and_mis_shaped_keys(tmp_path):
-    cfg = Config.fromfile(STUDENT_CONFIG)
-    state = build(student_model_config(cfg)).state_dict()
-    state.pop('head.fc.bias')
-    state['head.fc.weight'] = torch.zeros(3, 128)
-    state['extra.weight'] = torch.zeros(1)
-    path = str(tmp_path / 'student.pth')
-    torch.save({'state_dict': state}, path)
-    with pytest.raises(ValueError) as err:
-        load_student_classifier(cfg, path)
-    assert str(err.value) == (
-        f"{path} does not fit the config's classifier: 1 missing "
-        '(head.fc.bias); 1 unexpected (extra.weight); 1 of another shape '
-        '(head.fc.weight: found (3, 128), expected (10, 128))')
 
 
 def test_other_preprocessors_are_refused(rgb_classifier):

@@ -15,6 +15,7 @@ from mmengine.registry import DefaultScope
 from mmpretrain.models import ResNet
 from mmpretrain.structures import DataSample
 
+from mmcls_kd.apis import model_config
 from mmcls_kd.checkpoint.student import (extract_student, save_student,
                                          split_student)
 from mmcls_kd.registry import MODELS
@@ -33,9 +34,7 @@ def build(model_cfg):
 
 
 def algorithm_cfg(path, teacher_ckpt=None):
-    cfg = Config.fromfile(path)
-    model = cfg.model
-    model.data_preprocessor = cfg.data_preprocessor
+    model = model_config(Config.fromfile(path))
     if teacher_ckpt:
         model.teacher_ckpt = teacher_ckpt
     return model
@@ -100,10 +99,7 @@ def digits(n=4, seed=0):
 
 
 def student_classifier(state_dict):
-    cfg = Config.fromfile(STUDENT_CONFIG)
-    model = cfg.model
-    model.data_preprocessor = cfg.data_preprocessor
-    classifier = build(model)
+    classifier = build(model_config(Config.fromfile(STUDENT_CONFIG)))
     classifier.load_state_dict(state_dict, strict=True)
     return classifier.eval()
 

@@ -4,16 +4,15 @@ training and one validation step on random inputs of its data set's shape.
 Teachers get random weights through the test-only ``allow_random_teacher``
 flag, never a download.
 """
-import copy
 import glob
 import os.path as osp
 
 import pytest
 import torch
 from mmengine.optim import OptimWrapper
-from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
+from mmcls_kd.apis import build_model
 from tests.conftest import REPO, parsed_config
 
 CONFIGS = sorted(
@@ -46,18 +45,10 @@ def _num_classes(model_cfg):
 
 
 def _build(cfg):
-    from mmcls_kd.registry import MODELS
-    model = copy.deepcopy(cfg.model)
-    model.setdefault('data_preprocessor', cfg.get('data_preprocessor'))
-    if model.get('data_preprocessor') is None:
-        model.pop('data_preprocessor')
-    if model.type == 'TeacherDistill':
-        model.teacher_ckpt = None
-        model.allow_random_teacher = True
-    with DefaultScope.overwrite_default_scope(cfg.default_scope):
-        built = MODELS.build(model)
-    built.init_weights()
-    return built
+    if cfg.model.type == 'TeacherDistill':
+        cfg.model.teacher_ckpt = None
+        cfg.model.allow_random_teacher = True
+    return build_model(cfg)
 
 
 # Losses whose preds_S / preds_T are logits and gt_labels the labels.

@@ -4,7 +4,8 @@ import os.path as osp
 import pytest
 import torch
 
-from tests.conftest import QUICK, load_tool
+from mmcls_kd.apis import build_model, load_config
+from tests.conftest import KD_CONFIG, QUICK, load_tool
 
 soft_labels = load_tool('tools/visualization/soft_labels.py')
 
@@ -13,16 +14,7 @@ USKD = osp.join(QUICK, 'uskd_resnet18-w16_1xb32_digits.py')
 
 @pytest.fixture(scope='module')
 def uskd_checkpoint(tmp_path_factory):
-    from mmcls_kd.apis import load_config
-    cfg = load_config(USKD)
-    from mmengine.registry import DefaultScope
-
-    from mmcls_kd.registry import MODELS
-    model_cfg = cfg.model
-    model_cfg.data_preprocessor = cfg.data_preprocessor
-    with DefaultScope.overwrite_default_scope('mmcls_kd'):
-        model = MODELS.build(model_cfg)
-    model.init_weights()
+    model = build_model(load_config(USKD))
     path = tmp_path_factory.mktemp('uskd') / 'epoch_1.pth'
     torch.save({'meta': {}, 'state_dict': model.state_dict()}, path)
     return str(path)
@@ -39,10 +31,8 @@ def test_figure_is_written(tmp_path, uskd_checkpoint):
 def test_soft_labels_match_the_loss_code(uskd_checkpoint):
     from mmengine.dataset import pseudo_collate
 
-    from mmcls_kd.apis import load_config
     from mmcls_kd.datasets import Digits
-    cfg = load_config(USKD)
-    model = soft_labels.build_algorithm(cfg, uskd_checkpoint)
+    model = build_model(load_config(USKD), uskd_checkpoint)
     dataset = Digits('test', pipeline=[dict(type='PackInputs')])
     batch = pseudo_collate([dataset[i] for i in range(5)])
     soft = soft_labels.compute_soft_labels(model, batch)
@@ -53,16 +43,7 @@ def test_soft_labels_match_the_loss_code(uskd_checkpoint):
 
 
 def test_non_uskd_config_is_refused(tmp_path, random_teacher_ckpt):
-    from tests.conftest import KD_CONFIG
-    from mmcls_kd.apis import load_config
     cfg = load_config(KD_CONFIG, {'model.teacher_ckpt': random_teacher_ckpt})
-    import copy
-
-    from mmengine.registry import DefaultScope
-
-    from mmcls_kd.registry import MODELS
-    model_cfg = copy.deepcopy(cfg.model)
-    with DefaultScope.overwrite_default_scope('mmcls_kd'):
-        model = MODELS.build(model_cfg)
+    model = build_model(cfg)
     with pytest.raises(ValueError, match='USKDLoss'):
         soft_labels.uskd_loss_name(model)

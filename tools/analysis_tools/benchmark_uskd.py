@@ -69,24 +69,15 @@ def step_cases(batch: int, device: str) -> Dict[str, Callable[[], None]]:
     from mmengine.config import Config
     from mmengine.logging import MMLogger
     from mmengine.optim import OptimWrapper
-    from mmengine.registry import DefaultScope
     from mmpretrain.structures import DataSample
 
-    from mmcls_kd.registry import MODELS
+    from mmcls_kd.apis import build_model
 
     def build(path):
-        cfg = Config.fromfile(path)
-        cfg.model.setdefault('data_preprocessor', cfg.data_preprocessor)
-        if cfg.model.type == 'SelfDistillation':
-            cfg.model.architecture.setdefault('data_preprocessor',
-                                              cfg.model.pop(
-                                                  'data_preprocessor'))
-        with DefaultScope.overwrite_default_scope('mmcls_kd'):
-            model = MODELS.build(cfg.model).to(device)
         logger = MMLogger.get_current_instance()
         level = logger.level
         logger.setLevel('WARNING')  # init_weights logs every parameter
-        model.init_weights()
+        model = build_model(Config.fromfile(path)).to(device)
         logger.setLevel(level)
         return model, OptimWrapper(
             torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9))

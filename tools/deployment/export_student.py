@@ -16,10 +16,9 @@ from typing import Dict, List, Optional
 import torch
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
-from mmcls_kd.apis import load_config
+from mmcls_kd.apis import build_model, load_config, model_config
 from mmcls_kd.apis.deploy import (OPSET, RawImageClassifier, export_onnx,
-                                  export_torchscript, load_student_classifier,
-                                  run_onnx, student_model_config)
+                                  export_torchscript, run_onnx)
 from mmengine.config import DictAction
 
 EPILOG = """\
@@ -96,8 +95,8 @@ def export(args: argparse.Namespace) -> Dict[str, Optional[float]]:
                            '-r requirements/export.txt, or pass --formats '
                            'torchscript')
     cfg = load_config(args.config, args.cfg_options)
-    classifier = load_student_classifier(cfg, args.checkpoint)
-    backbone = student_model_config(cfg).get('backbone') or {}
+    classifier = build_model(cfg, args.checkpoint, student=True)
+    backbone = model_config(cfg, student=True).get('backbone') or {}
     channels = backbone.get('in_channels', 3)
     model = RawImageClassifier(
         classifier, preprocess=not args.normalized_input,

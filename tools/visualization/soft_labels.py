@@ -12,32 +12,17 @@ CONFIG is a USKD config (``SelfDistillation`` with a ``USKDLoss``) and
 CHECKPOINT a checkpoint of its run.
 """
 import argparse
-import copy
 from typing import List
 
 import matplotlib
 import torch
 
 import mmcls_kd  # noqa: F401
-from mmcls_kd.apis import load_config
-from mmcls_kd.checkpoint import load_checkpoint
+from mmcls_kd.apis import build_model, load_config
 from mmcls_kd.models.losses import USKDLoss
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
-
-
-def build_algorithm(cfg, checkpoint: str) -> torch.nn.Module:
-    from mmengine.registry import DefaultScope
-
-    from mmcls_kd.registry import MODELS
-    model_cfg = copy.deepcopy(cfg.model)
-    if cfg.get('data_preprocessor') is not None:
-        model_cfg.setdefault('data_preprocessor', cfg.data_preprocessor)
-    with DefaultScope.overwrite_default_scope('mmcls_kd'):
-        model = MODELS.build(model_cfg)
-    load_checkpoint(model, checkpoint)
-    return model.eval()
 
 
 def uskd_loss_name(model) -> str:
@@ -114,7 +99,7 @@ def main(argv=None) -> None:
     if args.num_images < 1:
         parser.error('--num-images must be at least 1')
     cfg = load_config(args.config, args.cfg_options)
-    model = build_algorithm(cfg, args.checkpoint)
+    model = build_model(cfg, args.checkpoint)
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         dataset = DATASETS.build(cfg.val_dataloader.dataset)
     stop = min(len(dataset), args.start + args.num_images)

@@ -1,7 +1,6 @@
 """USKD and NKD wiring: soft labels from the student's batch augments reach
 the losses, gradients reach the student and the weak head and never the
 teacher, and self-distillation builds no teacher."""
-import copy
 import os.path as osp
 
 import numpy as np
@@ -10,6 +9,7 @@ import torch
 from mmengine.config import Config
 from mmengine.registry import DefaultScope
 
+from mmcls_kd.apis import model_config
 from mmcls_kd.registry import MODELS
 from tests.conftest import QUICK
 from tests.models.algorithms.test_teacher_distill import _batch
@@ -22,9 +22,7 @@ AUGMENTS = dict(augments=[dict(type='Mixup', alpha=1.0)])
 
 
 def _build(path, teacher_ckpt=None, augments=True):
-    cfg = Config.fromfile(path)
-    model = copy.deepcopy(cfg.model)
-    model.data_preprocessor = cfg.data_preprocessor
+    model = model_config(Config.fromfile(path))
     if augments:
         model.architecture.train_cfg = AUGMENTS
     if teacher_ckpt:

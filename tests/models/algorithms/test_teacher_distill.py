@@ -9,7 +9,7 @@ from mmengine.optim import OptimWrapper
 from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
-from mmcls_kd.apis import load_config
+from mmcls_kd.apis import load_config, model_config
 from mmcls_kd.registry import MODELS
 from tests.conftest import KD_CONFIG
 
@@ -20,11 +20,8 @@ def _build(model_cfg):
 
 
 def _kd_model_cfg(teacher_ckpt, **changes):
-    cfg = Config.fromfile(KD_CONFIG)
-    model = cfg.model
+    model = model_config(Config.fromfile(KD_CONFIG))
     model.teacher_ckpt = teacher_ckpt
-    # What the runner hands to the outer model.
-    model.data_preprocessor = cfg.data_preprocessor
     model.update(changes)
     return model
 
