@@ -15,9 +15,9 @@ from tests.conftest import STUDENT_CONFIG
 def test_the_top_level_preprocessor_goes_to_the_model_unless_it_has_one():
     cfg = Config.fromfile(STUDENT_CONFIG)
     assert model_config(cfg).data_preprocessor == cfg.data_preprocessor
+    assert 'data_preprocessor' not in cfg.model  # the config is not changed
     cfg.model.data_preprocessor = dict(type='ClsDataPreprocessor', mean=[1.0])
     assert model_config(cfg).data_preprocessor.mean == [1.0]
-    assert 'data_preprocessor' not in cfg.data_preprocessor
 
 
 def test_student_of_a_distillation_config_gets_the_data_preprocessor():
