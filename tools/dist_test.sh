@@ -4,6 +4,10 @@
 CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
+if [ -z "$CONFIG" ] || [ -z "$CHECKPOINT" ] || ! [[ "$GPUS" =~ ^[1-9][0-9]*$ ]]; then
+    echo "usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py args...]" >&2
+    exit 2
+fi
 NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}

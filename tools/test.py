@@ -9,6 +9,7 @@ import os.path as osp
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.apis.runner_utils import launcher_problem
 from mmcls_kd.engine.dist import close_process_group
 from mmengine.config import DictAction
 from mmengine.fileio import dump
@@ -33,6 +34,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    problem = launcher_problem(args.launcher)
+    if problem is not None:
+        parser.error(problem)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -52,6 +56,10 @@ def main(argv=None) -> dict:
                                 osp.splitext(osp.basename(args.config))[0])
     cfg.load_from = args.checkpoint
     cfg.resume = False
+    # Evaluation only: no optimizer, and no work dir lock, so a checkpoint
+    # can be evaluated while its run goes on training into the same dir.
+    cfg.train_dataloader = cfg.train_cfg = cfg.optim_wrapper = None
+    cfg.param_scheduler = None
     runner = build_runner(cfg)
     metrics = runner.test()
     close_process_group()

@@ -11,6 +11,7 @@ import os.path as osp
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.apis.runner_utils import launcher_problem
 from mmcls_kd.checkpoint import trusted_checkpoint
 from mmcls_kd.engine.dist import close_process_group
 from mmengine.config import DictAction
@@ -53,6 +54,9 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
+    problem = launcher_problem(args.launcher)
+    if problem is not None:
+        parser.error(problem)
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args

@@ -1,4 +1,5 @@
 """What ``tools/train.py`` and ``tools/test.py`` share."""
+import os
 import os.path as osp
 from typing import Optional
 
@@ -9,6 +10,30 @@ from mmcls_kd.engine import KDRunner
 from mmcls_kd.engine.overrides import check_overrides
 from mmcls_kd.engine.preflight import preflight
 from mmcls_kd.registry import RUNNERS
+
+
+#: The variables each launcher sets for its ranks.
+LAUNCHER_ENV = dict(
+    pytorch=('RANK', 'bash tools/dist_train.sh CONFIG GPUS, or torchrun '
+             '--nproc_per_node GPUS tools/train.py CONFIG --launcher pytorch'),
+    slurm=('SLURM_PROCID', 'GPUS=N bash tools/slurm_train.sh PARTITION JOB '
+           'CONFIG, or srun ... --launcher slurm'),
+    mpi=('OMPI_COMM_WORLD_RANK', 'mpirun -np GPUS python tools/train.py '
+         'CONFIG --launcher mpi'))
+
+
+def launcher_problem(launcher: str) -> Optional[str]:
+    """Why ``--launcher`` cannot work in this process (started without the
+    launcher that sets its rank variables), or None."""
+    if launcher not in LAUNCHER_ENV:
+        return None
+    variable, how = LAUNCHER_ENV[launcher]
+    if variable in os.environ:
+        return None
+    return (f'--launcher {launcher} runs one process per rank, started by '
+            f'its launcher, which sets {variable}; this process has no '
+            f'{variable}. Start it with: {how}; for one process, leave '
+            '--launcher out')
 
 
 def load_config(path: str, options: Optional[dict] = None) -> Config:

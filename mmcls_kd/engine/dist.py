@@ -1,6 +1,9 @@
 """A gloo process group for CPU-only ranks, from any of the launchers."""
+import ctypes
 import os
+import signal
 import subprocess
+import sys
 from datetime import timedelta
 
 import torch.distributed as torch_dist
@@ -59,3 +62,21 @@ def close_process_group() -> None:
     if torch_dist.is_available() and torch_dist.is_initialized():
         torch_dist.barrier()
         torch_dist.destroy_process_group()
+
+
+def exit_with_launcher() -> None:
+    """End this worker when the ``torchrun`` agent that started it dies.
+
+    Killing the agent (SIGKILL, a node's job ending) would otherwise leave
+    its workers training as orphans. On Linux the kernel sends the worker
+    SIGTERM when its parent exits (``PR_SET_PDEATHSIG``); a no-op outside
+    ``torchrun`` and on other systems.
+    """
+    if 'TORCHELASTIC_RUN_ID' not in os.environ or not sys.platform.startswith(
+            'linux'):
+        return
+    parent = os.getppid()
+    pr_set_pdeathsig = 1
+    ctypes.CDLL(None, use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)
+    if parent == 1 or os.getppid() != parent:  # the agent died already
+        os.kill(os.getpid(), signal.SIGTERM)

@@ -9,14 +9,19 @@ from mmengine.runner import Runner
 
 from mmcls_kd.checkpoint import trusted_directory
 from mmcls_kd.registry import RUNNERS
-from .dist import init_cpu_dist
+from .dist import exit_with_launcher, init_cpu_dist
 from .hooks.rng_state import training_rng_state
 from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
 from .preflight import preflight
+from .workdir_lock import lock_work_dir
 
 # Hooks every KDRunner run has, in addition to the configured ones.
 _ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook',
-                    'DistillLossWarmupHook')
+                    'DistillLossWarmupHook', 'CollectiveWatchdogHook')
+#: The gloo process group's timeout of CPU runs without
+#: ``env_cfg.dist_cfg.timeout``: a stopped rank ends the run after 5 minutes
+#: instead of PyTorch's 30 (CPU steps are short; GPU runs keep MMEngine's).
+CPU_DIST_TIMEOUT_S = 300
 
 
 def _describe_dataset(dataloader: dict) -> str:
@@ -48,12 +53,19 @@ class KDRunner(Runner):
       ranks: the loss of the whole batch.
     * :class:`DistillLossWarmupHook` (always on) sets the warm-up factor
       of every loss that has one (DKD, ReviewKD) from the epoch.
+    * :class:`CollectiveWatchdogHook` (always on) logs where a rank waits
+      when another stops; CPU process groups time out after
+      ``CPU_DIST_TIMEOUT_S`` unless ``env_cfg.dist_cfg.timeout`` says
+      otherwise.
     * Validation without a loop type is :class:`TeacherOnceValLoop`.
     * :func:`~mmcls_kd.engine.preflight.preflight` checks the config before
       anything is built: data and checkpoint paths, and no top-level
       ``teacher``/``teacher_ckpt`` that differs from the model's.
     * A data set without samples stops the run when its data loader is
       built, naming it.
+    * A training run holds a lock on its work dir
+      (:func:`~mmcls_kd.engine.workdir_lock.lock_work_dir`): a second one
+      started into it stops before writing anything.
     """
 
     def register_hooks(self, default_hooks=None, custom_hooks=None) -> None:
@@ -127,20 +139,41 @@ class KDRunner(Runner):
         try:
             if not is_main_process():
                 return
-            partial = f'{filename}.partial'
-            super().save_checkpoint(out_dir, partial, *args, **kwargs)
+            partial = osp.join(out_dir, f'{filename}.partial')
+            try:
+                super().save_checkpoint(out_dir, osp.basename(partial), *args,
+                                        **kwargs)
+            except BaseException:
+                # A full disk or an interrupt: nothing half-written is left.
+                if osp.exists(partial):
+                    os.remove(partial)
+                raise
             # Atomic on POSIX: readers see the old file or the whole new one.
-            os.replace(
-                osp.join(out_dir, partial), osp.join(out_dir, filename))
+            os.replace(partial, osp.join(out_dir, filename))
         finally:
             self.rank_rng_states = None
 
     def setup_env(self, env_cfg: dict) -> None:
+        if self.distributed and self.launcher == 'pytorch':
+            exit_with_launcher()
         if (self.distributed and not is_distributed()
                 and not torch.cuda.is_available()):
-            timeout = env_cfg.get('dist_cfg', {}).get('timeout', 1800)
+            timeout = env_cfg.get('dist_cfg', {}).get('timeout',
+                                                      CPU_DIST_TIMEOUT_S)
             init_cpu_dist(self.launcher, timeout)
         super().setup_env(env_cfg)
+        if self._train_loop is not None:
+            # Before the log dir and the config dump: a second training run
+            # into this work dir stops here, having written nothing.
+            self._work_dir_lock = lock_work_dir(self._work_dir)
+
+    def train(self):
+        try:
+            return super().train()
+        finally:
+            lock = getattr(self, '_work_dir_lock', None)
+            if lock is not None:
+                lock.release()
 
     def wrap_model(self, model_wrapper_cfg, model):
         if (self.distributed and not torch.cuda.is_available()

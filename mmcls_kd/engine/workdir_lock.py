@@ -3,10 +3,10 @@
 Two runs started into the same work dir would both save ``epoch_N.pth``
 there, the second overwriting the first's. A run holds a lock file in its
 work dir for its lifetime, naming host, PID and start time; it is removed
-when the process exits. A lock left by a dead process on this host (a
-killed run) is taken over; one held from another host (a shared file system
-under SLURM) cannot be checked from here, so the run refuses and says how to
-clear it.
+when the run ends or the process exits. A lock left by a dead process on
+this host (a killed run) is taken over; one held from another host (a
+shared file system under SLURM) cannot be checked from here, so the run
+refuses and says how to clear it.
 """
 import atexit
 import datetime
@@ -83,7 +83,10 @@ class WorkDirLock:
             return
         same_host = holder.get('host') == self.owner['host']
         pid = holder.get('pid')
-        if same_host and isinstance(pid, int) and pid > 0 and not _alive(pid):
+        # This process's own lock (a runner built again in the same process,
+        # as tests and notebooks do) is taken over like a dead one's.
+        if same_host and isinstance(pid, int) and pid > 0 and (
+                pid == os.getpid() or not _alive(pid)):
             try:
                 os.remove(self.path)
             except FileNotFoundError:

@@ -1,3 +1,4 @@
+from .collective_watchdog import CollectiveWatchdogHook
 from .ddp_check import DDPWeightsCheckHook, weights_fingerprint
 from .finite_loss import FiniteLossHook
 from .loss_warmup import DistillLossWarmupHook, warmup_losses
@@ -6,8 +7,8 @@ from .rng_state import (RNGStateHook, capture_rng_state, restore_rng_state,
                         rng_preserved, training_rng_state)
 
 __all__ = [
-    'DDPWeightsCheckHook', 'DistillLossWarmupHook', 'FiniteLossHook',
-    'RankMeanLossHook',
+    'CollectiveWatchdogHook', 'DDPWeightsCheckHook', 'DistillLossWarmupHook',
+    'FiniteLossHook', 'RankMeanLossHook',
     'RNGStateHook', 'capture_rng_state', 'restore_rng_state', 'rng_preserved',
     'training_rng_state', 'warmup_losses', 'weights_fingerprint'
 ]
