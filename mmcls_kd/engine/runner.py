@@ -2,6 +2,7 @@
 on current PyTorch and on machines without a GPU."""
 import os
 import os.path as osp
+from typing import Optional
 
 import torch
 from mmengine.dist import all_gather_object, is_distributed, is_main_process
@@ -33,6 +34,28 @@ def _describe_dataset(dataloader: dict) -> str:
                       if dataset.get(k) not in (None, ''))
     return f"{dataset.get('type')} ({where})" if where else str(
         dataset.get('type'))
+
+
+def latest_checkpoint(work_dir: str) -> Optional[str]:
+    """The checkpoint MMEngine's ``last_checkpoint`` pointer in ``work_dir``
+    names, None without a pointer.
+
+    The pointer holds an absolute path: for a work dir moved elsewhere
+    since, the file of that name in ``work_dir`` is taken. A pointer to a
+    file that is in neither place is an error, not a fresh start.
+    """
+    pointer = osp.join(work_dir, 'last_checkpoint')
+    if not osp.isfile(pointer):
+        return None
+    with open(pointer) as f:
+        recorded = f.read().strip()
+    moved = osp.join(work_dir, osp.basename(recorded))
+    for path in (recorded, moved):
+        if osp.isfile(path):
+            return path
+    raise FileNotFoundError(
+        f'{pointer} names {recorded}, which does not exist, and neither does '
+        f'{moved}: pass the checkpoint to resume with --resume PATH')
 
 
 @RUNNERS.register_module()
@@ -186,6 +209,20 @@ class KDRunner(Runner):
                 find_unused_parameters=self.cfg.get('find_unused_parameters',
                                                     False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def load_or_resume(self) -> None:
+        if not self._has_loaded and self._resume and self._load_from is None:
+            latest = latest_checkpoint(self.work_dir)
+            if latest is None:
+                self.logger.warning(
+                    f'resume: nothing to resume in {self.work_dir} (no '
+                    'last_checkpoint there); training starts from scratch')
+                self._resume = False
+            else:
+                self.logger.info(f'resume: the latest checkpoint of the work '
+                                 f'dir is {latest}')
+                self._load_from = latest
+        return super().load_or_resume()
 
     def resume(self, filename: str, *args, **kwargs) -> None:
         # The run's own files are trusted; another file stays weights-only

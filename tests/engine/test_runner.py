@@ -83,3 +83,34 @@ def test_runner_from_cfg_checks_the_config_before_building(tmp_path):
                        match=r'val_dataloader\.dataset\.data_root'):
         KDRunner.from_cfg(cfg)
     assert not any(tmp_path.iterdir())
+
+
+def test_a_moved_work_dir_resumes_from_its_own_checkpoint(tmp_path):
+    first = tmp_path / 'first'
+    _runner(first, **{'train_cfg.max_epochs': 1}).train()
+    # last_checkpoint holds the absolute path of the old place.
+    assert str(first) in (first / 'last_checkpoint').read_text()
+    moved = tmp_path / 'moved'
+    first.rename(moved)
+    runner = _runner(moved, **{'train_cfg.max_epochs': 2, 'resume': True})
+    runner.load_or_resume()
+    assert runner.epoch == 1 and runner.iter == 2
+
+
+def test_resume_with_nothing_to_resume_says_so(tmp_path, capsys):
+    runner = _runner(tmp_path, **{'train_cfg.max_epochs': 1,
+                                  'resume': True})
+    runner.load_or_resume()
+    assert runner.epoch == 0
+    captured = capsys.readouterr()
+    out = captured.out + captured.err
+    assert f'resume: nothing to resume in {tmp_path}' in out
+    assert 'latest checkpoint None' not in out
+
+
+def test_a_pointer_to_a_lost_checkpoint_is_an_error(tmp_path):
+    (tmp_path / 'last_checkpoint').write_text('/elsewhere/epoch_3.pth')
+    runner = _runner(tmp_path, **{'resume': True})
+    with pytest.raises(FileNotFoundError, match=r'names /elsewhere/epoch_3'
+                       r'.pth, which does not exist.*--resume PATH'):
+        runner.load_or_resume()
