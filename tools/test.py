@@ -7,12 +7,7 @@ import argparse
 import os
 import os.path as osp
 
-import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
-from mmcls_kd.apis import build_runner, load_config
-from mmcls_kd.apis.runner_utils import launcher_problem
-from mmcls_kd.engine.dist import close_process_group
 from mmengine.config import DictAction
-from mmengine.fileio import dump
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,9 +29,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
-    problem = launcher_problem(args.launcher)
-    if problem is not None:
-        parser.error(problem)
+    args.parser = parser
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -44,6 +37,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    # The training stack is imported after the arguments are read, so that
+    # --help and argument errors answer at once.
+    import mmcls_kd  # noqa: F401  (fixes and registration first)
+    from mmcls_kd.apis import build_runner, load_config
+    from mmcls_kd.apis.runner_utils import launcher_problem
+    from mmcls_kd.engine.dist import close_process_group
+    from mmengine.fileio import dump
+    problem = launcher_problem(args.launcher)
+    if problem is not None:
+        args.parser.error(problem)
     if not osp.isfile(args.checkpoint) and not args.checkpoint.startswith(
             ('http://', 'https://')):
         raise FileNotFoundError(f'checkpoint not found: {args.checkpoint}')

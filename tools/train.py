@@ -9,11 +9,6 @@ import contextlib
 import os
 import os.path as osp
 
-import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
-from mmcls_kd.apis import build_runner, load_config
-from mmcls_kd.apis.runner_utils import launcher_problem
-from mmcls_kd.checkpoint import trusted_checkpoint
-from mmcls_kd.engine.dist import close_process_group
 from mmengine.config import DictAction
 
 
@@ -54,9 +49,7 @@ def parse_args(argv=None) -> argparse.Namespace:
         help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
     args = parser.parse_args(argv)
-    problem = launcher_problem(args.launcher)
-    if problem is not None:
-        parser.error(problem)
+    args.parser = parser
     if 'LOCAL_RANK' not in os.environ:
         os.environ['LOCAL_RANK'] = str(args.local_rank)
     return args
@@ -64,6 +57,16 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> None:
     args = parse_args(argv)
+    # The training stack is imported after the arguments are read, so that
+    # --help and argument errors answer at once.
+    import mmcls_kd  # noqa: F401  (fixes and registration first)
+    from mmcls_kd.apis import build_runner, load_config
+    from mmcls_kd.apis.runner_utils import launcher_problem
+    from mmcls_kd.checkpoint import trusted_checkpoint
+    from mmcls_kd.engine.dist import close_process_group
+    problem = launcher_problem(args.launcher)
+    if problem is not None:
+        args.parser.error(problem)
     cfg = load_config(args.config, args.cfg_options)
     cfg.launcher = args.launcher
     if args.work_dir is not None:

@@ -1,8 +1,13 @@
 """The small fixes that make MMEngine, MMPretrain and MMRazor run on current
 PyTorch. Each module holds one fix and says why it exists."""
-from .checkpoint import patch_mmengine_local_loader
-from .mmrazor_torch2 import (patch_mmrazor_inplace_false,
-                             patch_mmrazor_quantization)
+from .quiet import silence_known_logs, silence_known_warnings
+
+# Before the imports below bring in MMEngine and mmcv, which warn at import.
+silence_known_warnings()
+
+from .checkpoint import patch_mmengine_local_loader  # noqa: E402
+from .mmrazor_torch2 import (  # noqa: E402
+    patch_mmrazor_inplace_false, patch_mmrazor_quantization)
 
 
 def register_config_package() -> None:
@@ -37,11 +42,13 @@ def apply_compat() -> None:
     patch_mmrazor_inplace_false()
     patch_mmengine_local_loader()
     register_config_package()
+    silence_known_logs()
     _applied = True
 
 
 __all__ = [
     'apply_compat', 'patch_mmrazor_quantization',
     'patch_mmrazor_inplace_false', 'patch_mmengine_local_loader',
-    'register_config_package', 'require_mmcv'
+    'register_config_package', 'require_mmcv', 'silence_known_logs',
+    'silence_known_warnings'
 ]

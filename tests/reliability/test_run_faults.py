@@ -145,9 +145,9 @@ def test_launcher_pytorch_without_torchrun_says_how_to_start(
     monkeypatch.delenv('RANK', raising=False)
     args = [STUDENT_CONFIG, '--launcher', 'pytorch']
     if tool == 'tools/test.py':
-        args.insert(1, 'x.pth')
+        args.insert(1, STUDENT_CONFIG)  # any existing file
     with pytest.raises(SystemExit):
-        load_tool(tool).parse_args(args)
+        load_tool(tool).main(args)
     err = capsys.readouterr().err
     assert 'this process has no RANK' in err
     assert 'bash tools/dist_train.sh CONFIG GPUS' in err
