@@ -18,6 +18,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--out', help='also write the metrics to this JSON/YAML file')
     parser.add_argument(
+        '--data-root',
+        help='the data root of every data set the run reads (training and '
+        'validation, or test), wrapped ones included')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -43,6 +47,7 @@ def main(argv=None) -> dict:
     from mmcls_kd.apis import build_runner, load_config
     from mmcls_kd.apis.runner_utils import launcher_problem
     from mmcls_kd.engine.dist import close_process_group
+    from mmcls_kd.engine.preflight import set_data_root
     from mmengine.fileio import dump
     problem = launcher_problem(args.launcher)
     if problem is not None:
@@ -63,6 +68,8 @@ def main(argv=None) -> dict:
     # can be evaluated while its run goes on training into the same dir.
     cfg.train_dataloader = cfg.train_cfg = cfg.optim_wrapper = None
     cfg.param_scheduler = None
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
     runner = build_runner(cfg)
     metrics = runner.test()
     close_process_group()

@@ -37,6 +37,10 @@ def parse_args(argv=None) -> argparse.Namespace:
         action='store_true',
         help='do not evaluate checkpoints during training')
     parser.add_argument(
+        '--data-root',
+        help='the data root of every data set the run reads (training and '
+        'validation, or test), wrapped ones included')
+    parser.add_argument(
         '--cfg-options',
         nargs='+',
         action=DictAction,
@@ -64,6 +68,7 @@ def main(argv=None) -> None:
     from mmcls_kd.apis.runner_utils import launcher_problem
     from mmcls_kd.checkpoint import trusted_checkpoint
     from mmcls_kd.engine.dist import close_process_group
+    from mmcls_kd.engine.preflight import set_data_root
     problem = launcher_problem(args.launcher)
     if problem is not None:
         args.parser.error(problem)
@@ -81,6 +86,8 @@ def main(argv=None) -> None:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     if args.no_validate:
         cfg.val_cfg = cfg.val_dataloader = cfg.val_evaluator = None
+    if args.data_root is not None:
+        set_data_root(cfg, args.data_root)
     if args.resume == 'auto':
         cfg.resume, cfg.load_from = True, None
     elif args.resume is not None:

@@ -8,7 +8,6 @@ from typing import Any, Iterator, Optional, Tuple
 
 from mmengine.config import Config
 
-_LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
 # ``torchvision://``, ``open-mmlab://``, ``mmcls://``, ``https://``, ``s3://``
 # ...: MMEngine's checkpoint loader resolves these itself.
 _REMOTE = re.compile(r'^[A-Za-z][A-Za-z0-9+.-]*://')
@@ -47,13 +46,37 @@ def _datasets(cfg: dict, where: str) -> Iterator[Tuple[str, dict]]:
             yield from _datasets(child, f'{where}.datasets[{i}]')
 
 
+def used_loaders(cfg) -> Tuple[str, ...]:
+    """The data loaders a run of ``cfg`` uses: training and validation for a
+    training run, the test loader for an evaluation (``tools/test.py``
+    drops the training parts)."""
+    if cfg.get('train_dataloader') is not None:
+        return ('train_dataloader', 'val_dataloader')
+    return ('test_dataloader', )
+
+
+def set_data_root(cfg, data_root: str) -> None:
+    """Point every data set of the loaders the run uses (wrapped ones
+    included) at ``data_root``: ``--data-root`` of the tools."""
+    for loader_key in used_loaders(cfg):
+        loader = cfg.get(loader_key)
+        if not isinstance(loader, dict) or not isinstance(
+                loader.get('dataset'), dict):
+            continue
+        for _, dataset in _datasets(loader['dataset'], loader_key):
+            inner = dataset.get('dataset') or dataset.get('datasets')
+            if 'data_root' in dataset or not inner:
+                dataset['data_root'] = data_root
+
+
 def check_data_paths(cfg: Config) -> None:
     """Fail before anything is built when a data set's files are missing.
 
-    Checks ``data_root`` and ``ann_file`` (relative to ``data_root``) of every
-    data loader of the config, and names the key and the path.
+    Checks ``data_root`` and ``ann_file`` (relative to ``data_root``) of the
+    data loaders the run uses (:func:`used_loaders`), and names the key and
+    the path.
     """
-    for loader_key in _LOADERS:
+    for loader_key in used_loaders(cfg):
         loader = cfg.get(loader_key)
         if not isinstance(loader, dict) or not isinstance(
                 loader.get('dataset'), dict):

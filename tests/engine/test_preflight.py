@@ -58,3 +58,34 @@ def test_folders_under_a_data_prefix_are_compared(tmp_path):
                                                   img_path='val')))))
     with pytest.raises(ValueError, match=r"\['dog'\].*\['cow'\]"):
         check_class_folders(cfg)
+
+
+def _in1k_config(name):
+    from tests.conftest import REPO, parsed_config
+    import os.path as osp
+    return Config(parsed_config(osp.join(REPO, 'configs', name)).to_dict())
+
+
+def test_data_root_reaches_every_data_set_the_run_reads(tmp_path):
+    from mmcls_kd.engine.preflight import check_data_paths, set_data_root
+    cfg = _in1k_config('crd/crd_resnet34_resnet18_8xb32_in1k.py')
+    set_data_root(cfg, str(tmp_path))
+    # CRD wraps the training set: the root lands on the wrapped ImageNet.
+    assert cfg.train_dataloader.dataset.dataset.data_root == str(tmp_path)
+    assert 'data_root' not in cfg.train_dataloader.dataset
+    assert cfg.val_dataloader.dataset.data_root == str(tmp_path)
+    check_data_paths(cfg)
+    set_data_root(cfg, str(tmp_path / 'absent'))
+    with pytest.raises(FileNotFoundError, match=r'train_dataloader.dataset'
+                       r'.dataset.data_root does not exist: .*absent'):
+        check_data_paths(cfg)
+
+
+def test_an_evaluation_checks_only_its_test_loader(tmp_path):
+    from mmcls_kd.engine.preflight import check_data_paths, used_loaders
+    cfg = _in1k_config('nkd/nkd_resnet34_resnet18_8xb32_in1k.py')
+    cfg.train_dataloader = cfg.train_cfg = cfg.optim_wrapper = None
+    cfg.test_dataloader.dataset.data_root = str(tmp_path)
+    assert used_loaders(cfg) == ('test_dataloader', )
+    # The validation loader's root (data/imagenet) is absent: not checked.
+    check_data_paths(cfg)
