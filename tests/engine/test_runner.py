@@ -97,15 +97,16 @@ def test_a_moved_work_dir_resumes_from_its_own_checkpoint(tmp_path):
     assert runner.epoch == 1 and runner.iter == 2
 
 
-def test_resume_with_nothing_to_resume_says_so(tmp_path, capsys):
+def test_resume_with_nothing_to_resume_says_so(tmp_path):
     runner = _runner(tmp_path, **{'train_cfg.max_epochs': 1,
-                                  'resume': True})
+                                  'resume': True,
+                                  'experiment_name': tmp_path.name})
     runner.load_or_resume()
     assert runner.epoch == 0
-    captured = capsys.readouterr()
-    out = captured.out + captured.err
-    assert f'resume: nothing to resume in {tmp_path}' in out
-    assert 'latest checkpoint None' not in out
+    log, = tmp_path.glob('*/*.log')
+    log = log.read_text()
+    assert f'resume: nothing to resume in {tmp_path}' in log
+    assert 'latest checkpoint None' not in log
 
 
 def test_a_pointer_to_a_lost_checkpoint_is_an_error(tmp_path):
