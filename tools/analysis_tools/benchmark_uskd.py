@@ -60,7 +60,7 @@ def loss_cases(n: int, c: int, device: str) -> Dict[str, Callable[[], None]]:
     return {
         'cross-entropy': backward(lambda s, w: F.cross_entropy(s, labels)),
         'NKDLoss': backward(lambda s, w: nkd(s, teacher, labels)),
-        'USKDLoss': backward(lambda s, w: uskd(s, w, labels)),
+        'USKDLoss': backward(lambda s, w: uskd(s, labels, w)),
         'argsort': argsort,
     }
 

@@ -65,7 +65,7 @@ class ABFConnector(BaseConnector):
     features.
 
     Input and output are lists ordered from the shallowest stage to the
-    deepest, as a :class:`~mmcls_kd.models.losses.feature.GroupRecorder`
+    deepest, as a :class:`~mmcls_kd.models.recorders.GroupRecorder`
     records them; the official code's last entry is the pooled feature, an
     (N, C) vector taken as an (N, C, 1, 1) map. The ABF units live in the
     distiller: they train with the student and are not part of it.
