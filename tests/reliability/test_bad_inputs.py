@@ -163,6 +163,17 @@ def test_misspelt_loss_option_is_named():
         _build(model)
 
 
+def test_loss_hyper_parameter_out_of_range_is_named():
+    # gamma=-1.5 would train a diverging loss.
+    model = _model_cfg(NKD_CONFIG,
+                       teacher_ckpt=None,
+                       allow_random_teacher=True)
+    model['distiller']['distill_losses']['loss_nkd']['gamma'] = -1.5
+    with pytest.raises(ValueError) as err:
+        _build(model)
+    assert str(err.value) == 'NKDLoss: gamma must be >= 0, got -1.5'
+
+
 # Data sets without samples.
 
 

@@ -1,5 +1,7 @@
 """Input checks of the loss modules: each raises ``ValueError`` naming its
 owner (the module's class name) and the shapes, dtypes or values it got."""
+import math
+import numbers
 from typing import Any, Optional, Sequence, Union
 
 import torch
@@ -30,17 +32,66 @@ def check_option(owner: str, name: str, value: str,
                          f'{", ".join(map(repr, allowed))}, got {value!r}')
 
 
+def _shown(value: Any) -> str:
+    """A value as an error message shows it: numbers plainly (also NumPy
+    scalars), anything else as its repr."""
+    return str(value) if isinstance(value, numbers.Real) else repr(value)
+
+
+def _is_number(value: Any) -> bool:
+    """Real numbers without bools: ``True`` as a weight is a mistake."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def check_range(owner: str,
+                name: str,
+                value: Any,
+                low: float,
+                high: Optional[float] = None,
+                *,
+                low_open: bool = False,
+                high_open: bool = False) -> float:
+    """Return ``value`` as a float if it is a finite real number from
+    ``low`` to ``high`` (None: unbounded; ``low_open``/``high_open``
+    exclude the bound); otherwise raise ``ValueError`` naming ``name``, the
+    value and the allowed range, e.g. ``NKDLoss: gamma must be >= 0, got
+    -1.5``. NaN, infinities and bools are refused."""
+    if high is None:
+        allowed = f'{">" if low_open else ">="} {low:g}'
+    else:
+        allowed = (f'in {"(" if low_open else "["}{low:g}, {high:g}'
+                   f'{")" if high_open else "]"}')
+    if not (_is_number(value) and math.isfinite(value)):
+        raise ValueError(f'{owner}: {name} must be a finite number '
+                         f'{allowed}, got {_shown(value)}')
+    above = value > low if low_open else value >= low
+    below = high is None or (value < high if high_open else value <= high)
+    if not (above and below):
+        raise ValueError(
+            f'{owner}: {name} must be {allowed}, got {_shown(value)}')
+    return float(value)
+
+
+def check_count(owner: str, name: str, value: Any, minimum: int) -> int:
+    """Return ``value`` if it is an integer (not a bool) >= ``minimum``;
+    otherwise raise ``ValueError`` naming ``name`` and the value."""
+    if not (_is_number(value) and isinstance(value, numbers.Integral)
+            and value >= minimum):
+        raise ValueError(f'{owner}: {name} must be an integer >= {minimum}, '
+                         f'got {_shown(value)}')
+    return int(value)
+
+
 def check_tau(owner: str, tau: Union[float, str], t_norm: float) -> None:
-    """A fixed temperature must be positive; ``'norm'`` needs a positive
-    ``t_norm``."""
+    """A fixed temperature must be positive, or ``'norm'``; ``t_norm``
+    must be positive either way."""
     if isinstance(tau, str):
         if tau != NORM_TAU:
-            raise ValueError(f'{owner}: tau must be a positive number or '
+            raise ValueError(f'{owner}: tau must be a number > 0 or '
                              f'{NORM_TAU!r}, got {tau!r}')
-        if not t_norm > 0:
-            raise ValueError(f'{owner}: t_norm must be positive, got {t_norm}')
-    elif not tau > 0:
-        raise ValueError(f'{owner}: tau must be positive, got {tau}')
+    else:
+        check_range(owner, 'tau', tau, low=0, low_open=True)
+    check_range(owner, 't_norm', t_norm, low=0, low_open=True)
 
 
 def check_logits(owner: str,

@@ -7,7 +7,8 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .checks import (check_labels, check_num_classes, check_tau, check_teacher)
+from .checks import (check_labels, check_num_classes, check_range, check_tau,
+                     check_teacher)
 from .ops import (compute_dtype, drop_classes, kl_rows, soften, square,
                   target_index)
 from .warmup import WarmupMixin
@@ -135,13 +136,14 @@ class DKDLoss(WarmupMixin, nn.Module):
                  t_norm: float = 2.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        check_tau(type(self).__name__, tau, t_norm)
+        owner = type(self).__name__
+        check_tau(owner, tau, t_norm)
         self.tau = tau if isinstance(tau, str) else float(tau)
-        self.alpha = float(alpha)
-        self.beta = float(beta)
+        self.alpha = check_range(owner, 'alpha', alpha, 0)
+        self.beta = check_range(owner, 'beta', beta, 0)
         self.init_warmup(warmup_epochs, warmup_first_epoch)
         self.t_norm = float(t_norm)
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor,
                 gt_labels: Tensor) -> Tensor:

@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .checks import check_num_classes, check_tau, check_teacher
+from .checks import check_num_classes, check_range, check_tau, check_teacher
 from .ops import NORM_TAU, compute_dtype, kl_rows, soften, square
 
 
@@ -68,10 +68,11 @@ class KDLoss(nn.Module):
                  t_norm: float = 2.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        check_tau(type(self).__name__, tau, t_norm)
+        owner = type(self).__name__
+        check_tau(owner, tau, t_norm)
         self.tau = tau if isinstance(tau, str) else float(tau)
         self.t_norm = float(t_norm)
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the loss.

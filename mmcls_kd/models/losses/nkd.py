@@ -7,7 +7,7 @@ from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 from .checks import (check_labels, check_logits, check_num_classes,
-                     check_option, check_tau)
+                     check_option, check_range, check_tau)
 from .ops import (NORM_TAU, compute_dtype, drop_classes, soften, square,
                   target_index)
 
@@ -127,9 +127,9 @@ class NKDLoss(nn.Module):
         check_tau(owner, tau, t_norm)
         self.tau = tau if isinstance(tau, str) else float(tau)
         self.t_norm = float(t_norm)
-        self.gamma = float(gamma)
+        self.gamma = check_range(owner, 'gamma', gamma, 0)
         self.non_target = non_target
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor,
                 gt_labels: Tensor) -> Tensor:

@@ -5,7 +5,7 @@ from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 from .checks import (check_labels, check_logits, check_num_classes,
-                     check_option)
+                     check_option, check_range)
 from .ops import compute_dtype, kl_rows, target_index
 
 _REDUCTIONS = ('batchmean', 'mean')
@@ -87,7 +87,7 @@ class TfKDRegLoss(nn.Module):
         tau (float): Temperature. Defaults to 20.0.
         correct_prob (float): ``a``, the virtual teacher's probability of
             the true class, in (0, 1). Defaults to 0.99.
-        alpha (float): Weight of the KL term. Defaults to 0.1.
+        alpha (float): Weight of the KL term, in [0, 1]. Defaults to 0.1.
         multiplier (float): Extra factor of the official code. Defaults to
             1.0.
         student_temperature (bool): Soften the student with ``tau`` (the
@@ -109,18 +109,21 @@ class TfKDRegLoss(nn.Module):
         super().__init__()
         owner = type(self).__name__
         check_option(owner, 'reduction', reduction, _REDUCTIONS)
-        if not tau > 0:
-            raise ValueError(f'{owner}: tau must be positive, got {tau}')
-        if not 0 < correct_prob < 1:
-            raise ValueError(f'{owner}: correct_prob must be in (0, 1), '
-                             f'got {correct_prob}')
-        self.tau = float(tau)
-        self.correct_prob = float(correct_prob)
-        self.alpha = float(alpha)
-        self.multiplier = float(multiplier)
+        self.tau = check_range(owner, 'tau', tau, 0, low_open=True)
+        self.correct_prob = check_range(owner,
+                                        'correct_prob',
+                                        correct_prob,
+                                        0,
+                                        1,
+                                        low_open=True,
+                                        high_open=True)
+        # The paper's (1 - alpha) CE + alpha KL: the head's weight is
+        # 1 - alpha.
+        self.alpha = check_range(owner, 'alpha', alpha, 0, 1)
+        self.multiplier = check_range(owner, 'multiplier', multiplier, 0)
         self.student_temperature = bool(student_temperature)
         self.reduction = reduction
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, gt_labels: Tensor) -> Tensor:
         """Compute the loss.

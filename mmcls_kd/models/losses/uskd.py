@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .checks import check_labels, check_logits, check_option
+from .checks import check_labels, check_logits, check_option, check_range
 from .ops import compute_dtype, drop_classes
 from .uskd_labels import (BATCH_STATS, RANK_MODES, RANK_SPACES, TARGET_MODES,
                           uskd_soft_labels)
@@ -208,23 +208,19 @@ class USKDLoss(nn.Module):
             ('batch_stats', batch_stats, BATCH_STATS),
         ):
             check_option(owner, name, value, allowed)
-        if not 0 <= label_smoothing <= 1:
-            raise ValueError(f'{owner}: label_smoothing must be in [0, 1], '
-                             f'got {label_smoothing}')
-        if not zipf_exponent >= 0:
-            raise ValueError(f'{owner}: zipf_exponent must be >= 0, got '
-                             f'{zipf_exponent}')
-        self.alpha = float(alpha)
-        self.beta = float(beta)
-        self.mu = float(mu)
+        self.alpha = check_range(owner, 'alpha', alpha, 0)
+        self.beta = check_range(owner, 'beta', beta, 0)
+        self.mu = check_range(owner, 'mu', mu, 0)
         self.target = target
         self.non_target = non_target
         self.rank = rank
         self.rank_space = rank_space
-        self.zipf_exponent = float(zipf_exponent)
-        self.label_smoothing = float(label_smoothing)
+        self.zipf_exponent = check_range(owner, 'zipf_exponent', zipf_exponent,
+                                         0)
+        self.label_smoothing = check_range(owner, 'label_smoothing',
+                                           label_smoothing, 0, 1)
         self.batch_stats = batch_stats
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     @property
     def required_inputs(self) -> tuple:

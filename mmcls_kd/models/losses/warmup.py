@@ -2,6 +2,8 @@
 import warnings
 from typing import Optional
 
+from .checks import check_count
+
 
 class WarmupMixin:
     """A loss weight ramped up linearly over the first epochs.
@@ -20,13 +22,11 @@ class WarmupMixin:
 
     def init_warmup(self, warmup_epochs: int, warmup_first_epoch: int) -> None:
         owner = type(self).__name__
-        if not (isinstance(warmup_epochs, int) and warmup_epochs >= 0):
-            raise ValueError(f'{owner}: warmup_epochs must be an integer >= '
-                             f'0, got {warmup_epochs!r}')
+        self.warmup_epochs = check_count(owner, 'warmup_epochs', warmup_epochs,
+                                         0)
         if warmup_first_epoch not in (0, 1):
             raise ValueError(f'{owner}: warmup_first_epoch must be 0 or 1, '
                              f'got {warmup_first_epoch!r}')
-        self.warmup_epochs = warmup_epochs
         self.warmup_first_epoch = warmup_first_epoch
         self._warmup_factor: Optional[float] = None
 

@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .checks import check_labels, check_teacher
+from .checks import check_labels, check_range, check_teacher
 from .ops import compute_dtype, target_index
 
 # Added to the teacher's cross-entropy before dividing by it, as in the
@@ -92,12 +92,10 @@ class WSLDLoss(nn.Module):
                  alpha: float = 1.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
-        if not tau > 0:
-            raise ValueError(
-                f'{type(self).__name__}: tau must be positive, got {tau}')
-        self.tau = float(tau)
-        self.alpha = float(alpha)
-        self.loss_weight = float(loss_weight)
+        owner = type(self).__name__
+        self.tau = check_range(owner, 'tau', tau, 0, low_open=True)
+        self.alpha = check_range(owner, 'alpha', alpha, 0)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor,
                 gt_labels: Tensor) -> Tensor:

@@ -8,7 +8,7 @@ from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 from .checks import (check_labels, check_logits, check_num_classes,
-                     check_option, shape_of)
+                     check_option, check_range, shape_of)
 from .ops import compute_dtype, drop_classes, target_index
 
 _TIE_BREAKS = ('logit', 'min')
@@ -38,9 +38,12 @@ class PixelLogits(nn.Module):
                  scale_factor: Optional[float] = None,
                  mode: str = 'bilinear') -> None:
         super().__init__()
-        if scale_factor is not None and not scale_factor > 0:
-            raise ValueError(f'{type(self).__name__}: scale_factor must be '
-                             f'positive or None, got {scale_factor}')
+        if scale_factor is not None:
+            scale_factor = check_range(type(self).__name__,
+                                       'scale_factor',
+                                       scale_factor,
+                                       0,
+                                       low_open=True)
         self.scale_factor = scale_factor
         self.mode = mode
 
@@ -216,13 +219,18 @@ class ZipfLSLoss(nn.Module):
         super().__init__()
         owner = type(self).__name__
         check_option(owner, 'tie_break', tie_break, _TIE_BREAKS)
-        if not power >= 0:
-            raise ValueError(f'{owner}: power must be >= 0, got {power}')
-        self.power = float(power)
+        self.power = check_range(owner, 'power', power, 0)
         self.tie_break = tie_break
         self.correct_only = bool(correct_only)
+        if upsample_factor is not None:
+            # Named as the config names it, not as PixelLogits does.
+            check_range(owner,
+                        'upsample_factor',
+                        upsample_factor,
+                        0,
+                        low_open=True)
         self.pixel_logits = PixelLogits(scale_factor=upsample_factor)
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self,
                 preds_S: Tensor,

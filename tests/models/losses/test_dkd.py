@@ -206,5 +206,5 @@ def test_rejects_bad_inputs():
         loss_fn(preds[:, :1], preds[:, :1], torch.zeros(4, dtype=torch.long))
     with pytest.raises(ValueError, match='warmup_epochs'):
         DKDLoss(warmup_epochs=-1)
-    with pytest.raises(ValueError, match='tau must be positive'):
+    with pytest.raises(ValueError, match='tau must be > 0'):
         DKDLoss(tau=-1.0)

@@ -101,7 +101,7 @@ def test_rejects_bad_inputs():
         loss_fn(preds, torch.randn(3, 10))
     with pytest.raises(ValueError, match=r'\(N, C\).*got \(4, 10, 1\)'):
         loss_fn(preds[..., None], preds[..., None])
-    with pytest.raises(ValueError, match='tau must be positive'):
+    with pytest.raises(ValueError, match='tau must be > 0'):
         KDLoss(tau=0)
     with pytest.raises(ValueError, match="'norm'"):
         KDLoss(tau='normal')

@@ -111,5 +111,5 @@ def test_rejects_bad_inputs():
         NormKDLoss()(preds, torch.randn(4, 12))
     with pytest.raises(ValueError, match=r'\(N, C\).*got \(10,\)'):
         NormKDLoss()(preds[0], preds[0])
-    with pytest.raises(ValueError, match='t_norm must be positive'):
+    with pytest.raises(ValueError, match='t_norm must be > 0'):
         NormKDLoss(t_norm=0)

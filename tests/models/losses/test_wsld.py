@@ -146,5 +146,5 @@ def test_rejects_bad_inputs():
     with pytest.raises(ValueError, match=r'\(4,\).*\(4, 10\).*got \(4, 3\)'):
         loss_fn(preds, preds, torch.zeros(4, 3))
     ref.soft_row_error(lambda bad: loss_fn(preds, preds, bad))
-    with pytest.raises(ValueError, match='tau must be positive'):
+    with pytest.raises(ValueError, match='tau must be > 0'):
         WSLDLoss(tau=0.0)

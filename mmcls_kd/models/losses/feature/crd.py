@@ -8,7 +8,7 @@ from mmengine import dist
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import shape_of
+from ..checks import check_count, check_range, shape_of
 from ..ops import compute_dtype
 
 
@@ -72,20 +72,20 @@ class CRDLoss(nn.Module):
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         owner = type(self).__name__
-        if num_samples < 1 or num_negatives < 1 or embed_dim < 1:
-            raise ValueError(
-                f'{owner}: num_samples, num_negatives and embed_dim must be '
-                f'positive, got {num_samples}, {num_negatives}, {embed_dim}')
-        if not tau > 0 or not 0 <= momentum < 1:
-            raise ValueError(f'{owner}: need tau > 0 and 0 <= momentum < 1, '
-                             f'got tau={tau}, momentum={momentum}')
-        self.num_samples = int(num_samples)
-        self.num_negatives = int(num_negatives)
-        self.embed_dim = int(embed_dim)
-        self.tau = float(tau)
-        self.momentum = float(momentum)
-        self.eps = float(eps)
-        self.loss_weight = float(loss_weight)
+        self.num_samples = check_count(owner, 'num_samples', num_samples, 1)
+        self.num_negatives = check_count(owner, 'num_negatives', num_negatives,
+                                         1)
+        self.embed_dim = check_count(owner, 'embed_dim', embed_dim, 1)
+        self.tau = check_range(owner, 'tau', tau, 0, low_open=True)
+        # A momentum of 1 would never write an embedding into the banks.
+        self.momentum = check_range(owner,
+                                    'momentum',
+                                    momentum,
+                                    0,
+                                    1,
+                                    high_open=True)
+        self.eps = check_range(owner, 'eps', eps, 0)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
         # Uniform in [-s, s] with s = 1 / sqrt(D / 3): rows of about unit
         # norm, as the paper's code initialises the banks.
         bound = 1.0 / math.sqrt(embed_dim / 3)

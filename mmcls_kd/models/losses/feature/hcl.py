@@ -6,7 +6,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import shape_of
+from ..checks import check_count, check_range, shape_of
 from ..ops import compute_dtype
 from ..warmup import WarmupMixin
 
@@ -56,12 +56,11 @@ class HCLLoss(WarmupMixin, nn.Module):
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         owner = type(self).__name__
-        if any(int(level) < 1 for level in levels):
-            raise ValueError(f'{owner}: levels must be positive sizes, got '
-                             f'{tuple(levels)}')
-        self.levels = tuple(int(level) for level in levels)
+        self.levels = tuple(
+            check_count(owner, f'levels[{i}]', level, 1)
+            for i, level in enumerate(levels))
         self.init_warmup(warmup_epochs, warmup_first_epoch)
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Sequence[Tensor],
                 preds_T: Sequence[Tensor]) -> Tensor:

@@ -7,7 +7,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import shape_of
+from ..checks import check_range, shape_of
 from ..ops import compute_dtype
 
 # Below this probability of a negative response the conditional mean is
@@ -87,7 +87,8 @@ class OFDLoss(nn.Module):
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         self.pool_teacher = pool_teacher
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(
+            type(self).__name__, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor, bn_weight: Tensor,
                 bn_bias: Tensor) -> Tensor:

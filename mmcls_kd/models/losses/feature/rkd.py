@@ -5,7 +5,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import shape_of
+from ..checks import check_range, shape_of
 from ..ops import compute_dtype
 
 
@@ -57,7 +57,8 @@ class RKDAngleLoss(nn.Module):
                  loss_weight: float = 50.0) -> None:
         super().__init__()
         self.with_l2_norm = with_l2_norm
-        self.loss_weight = float(loss_weight)
+        self.loss_weight = check_range(
+            type(self).__name__, 'loss_weight', loss_weight, 0)
 
     def forward(self, preds_S: Tensor, preds_T: Tensor) -> Tensor:
         """Compute the loss.
