@@ -1,15 +1,22 @@
 """The deployable graph: raw 0-255 images -> the logits the classifier gives
 after its data preprocessor; TorchScript and ONNX agree with PyTorch at
-another batch size than the traced one."""
+another batch size than the traced one. The input size is the one the
+config's test pipeline gives."""
 import copy
 import importlib.util
+import os.path as osp
 
 import pytest
 import torch
+from mmengine.config import Config
+from mmengine.registry import DefaultScope
 
 from mmcls_kd.apis.deploy import (RawImageClassifier, export_onnx,
-                                  export_torchscript, run_onnx)
+                                  export_torchscript, pipeline_input_size,
+                                  run_onnx)
+from mmcls_kd.registry import DATASETS
 from tests.checkpoint.test_student import build, randomize_norms
+from tests.conftest import REPO, STUDENT_CONFIG
 
 # Largest |exported - PyTorch| of the logits accepted (float32 graphs).
 ATOL = 1e-4
@@ -93,3 +100,59 @@ def test_other_preprocessors_are_refused(rgb_classifier):
     plain.data_preprocessor = torch.nn.Identity()
     with pytest.raises(TypeError, match='preprocess=False'):
         RawImageClassifier(plain)
+
+
+def file_config(pipeline, loader='test_dataloader'):
+    return Config({
+        loader:
+        dict(dataset=dict(
+            type='CustomDataset', data_root='images', pipeline=pipeline))
+    })
+
+
+def test_input_size_of_the_quick_start_is_that_of_its_digits():
+    cfg = Config.fromfile(STUDENT_CONFIG)
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        dataset = DATASETS.build(cfg.test_dataloader.dataset)
+    assert pipeline_input_size(cfg) == tuple(dataset[0]['inputs'].shape[-2:])
+    assert pipeline_input_size(cfg) == (8, 8)
+
+
+@pytest.mark.parametrize('config, size', [
+    ('resnet18_8xb32_in1k.py', (224, 224)),
+    ('resnet18_8xb16_cifar100.py', (32, 32)),
+])
+def test_input_size_of_imagenet_and_cifar_configs(config, size):
+    path = osp.join(REPO, 'configs', 'baseline', config)
+    assert pipeline_input_size(Config.fromfile(path)) == size
+
+
+def test_input_size_is_height_by_width():
+    # MMCV's Resize takes its scale as (width, height).
+    cfg = file_config([
+        dict(type='LoadImageFromFile'),
+        dict(type='Resize', scale=(40, 30), keep_ratio=False),
+        dict(type='PackInputs')
+    ])
+    assert pipeline_input_size(cfg) == (30, 40)
+
+
+def test_input_size_falls_back_to_the_validation_pipeline():
+    pipeline = [
+        dict(type='LoadImageFromFile'),
+        dict(type='ResizeEdge', scale=120),
+        dict(type='CenterCrop', crop_size=100),
+    ]
+    cfg = file_config(pipeline, loader='val_dataloader')
+    cfg.test_dataloader = None
+    assert pipeline_input_size(cfg) == (100, 100)
+
+
+def test_input_size_that_depends_on_the_file_is_refused():
+    cfg = file_config(
+        [dict(type='LoadImageFromFile'),
+         dict(type='ResizeEdge', scale=256)])
+    with pytest.raises(ValueError, match='ResizeEdge.*depends on the image'):
+        pipeline_input_size(cfg)
+    with pytest.raises(ValueError, match='no test or validation'):
+        pipeline_input_size(Config({}))

@@ -11,15 +11,16 @@ import os
 import os.path as osp
 import pickle
 import sys
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 import torch
 
 import mmcls_kd  # noqa: F401  (fixes and registration before anything else)
 from mmcls_kd.apis import build_model, load_config, model_config
 from mmcls_kd.apis.deploy import (OPSET, RawImageClassifier, export_onnx,
-                                  export_torchscript, run_onnx)
-from mmengine.config import DictAction
+                                  export_torchscript, pipeline_input_size,
+                                  run_onnx)
+from mmengine.config import Config, DictAction
 
 EPILOG = """\
 CHECKPOINT is a classifier checkpoint: a distillation checkpoint converted
@@ -34,6 +35,12 @@ channel order the test pipeline loads them (BGR for MMPretrain's ImageNet
 configs; the graph flips to RGB when the config sets to_rgb), then
 (x - mean) / std is applied inside. With --normalized-input the graph takes
 the preprocessor's output instead.
+
+H x W is fixed: by default the size of the images the config's test
+pipeline (else its validation pipeline) hands the model, e.g. 224 x 224 for
+MMPretrain's ImageNet configs, 32 x 32 for CIFAR and 8 x 8 for the
+quick-start digits; --input-size sets it, and is needed when the pipeline
+ends in no fixed size.
 
 Each exported file is run on a fresh batch of 2 images and compared with
 PyTorch: TorchScript always, ONNX when onnxruntime is installed
@@ -58,10 +65,10 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
         '--input-size',
         nargs=2,
         type=int,
-        default=[224, 224],
         metavar=('H', 'W'),
         help='image height and width the graph is traced at (ONNX keeps '
-        'them fixed; only the batch is dynamic)')
+        'them fixed; only the batch is dynamic). Defaults to the size the '
+        "config's test pipeline gives")
     parser.add_argument(
         '--normalized-input',
         action='store_true',
@@ -78,10 +85,19 @@ def parse_args(argv: Optional[List[str]] = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _images(args: argparse.Namespace, channels: int, batch: int,
-            seed: int) -> torch.Tensor:
+def _input_size(args: argparse.Namespace, cfg: Config) -> Tuple[int, int]:
+    if args.input_size:
+        return tuple(args.input_size)
+    try:
+        return pipeline_input_size(cfg)
+    except ValueError as err:
+        raise ValueError(f'{err}; pass --input-size H W') from err
+
+
+def _images(args: argparse.Namespace, channels: int, size: Tuple[int, int],
+            batch: int, seed: int) -> torch.Tensor:
     generator = torch.Generator().manual_seed(seed)
-    shape = (batch, channels, *args.input_size)
+    shape = (batch, channels, *size)
     if args.normalized_input:
         return torch.randn(shape, generator=generator)
     return torch.randint(0, 256, shape, generator=generator).float()
@@ -95,15 +111,18 @@ def export(args: argparse.Namespace) -> Dict[str, Optional[float]]:
                            '-r requirements/export.txt, or pass --formats '
                            'torchscript')
     cfg = load_config(args.config, args.cfg_options)
+    size = _input_size(args, cfg)
     classifier = build_model(cfg, args.checkpoint, student=True)
     backbone = model_config(cfg, student=True).get('backbone') or {}
     channels = backbone.get('in_channels', 3)
     model = RawImageClassifier(
         classifier, preprocess=not args.normalized_input,
         in_channels=channels).eval()
-    example = _images(args, channels, batch=1, seed=0)
+    example = _images(args, channels, size, batch=1, seed=0)
     # A batch size other than the traced one checks the dynamic batch too.
-    check = _images(args, channels, batch=2, seed=1)
+    check = _images(args, channels, size, batch=2, seed=1)
+    print(f'Input: N x {channels} x {size[0]} x {size[1]}' +
+          ('' if args.input_size else " (the config's test pipeline)"))
     with torch.no_grad():
         expected = model(check)
 
