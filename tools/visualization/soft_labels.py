@@ -3,7 +3,9 @@
 For a few images of the config's validation set: the image, its target
 class with the soft target value ``P_t`` (Eq. 6), and the three non-target
 classes with the largest Zipf labels ``N(Z)`` (Eq. 12), all computed by
-``USKDLoss.soft_labels``, the code the loss trains with.
+``USKDLoss.soft_labels``, the code the loss trains with. A caption under the
+images says what ``P_t`` is, why it can exceed 1, and why the non-target
+values repeat from image to image while their classes change.
 
     python tools/visualization/soft_labels.py CONFIG CHECKPOINT --out fig.png
         [--num-images 6] [--start 0] [--cfg-options key=value ...]
@@ -12,6 +14,7 @@ CONFIG is a USKD config (``SelfDistillation`` with a ``USKDLoss``) and
 CHECKPOINT a checkpoint of its run.
 """
 import argparse
+import textwrap
 from typing import List
 
 import matplotlib
@@ -23,6 +26,28 @@ from mmcls_kd.models.losses import USKDLoss
 
 matplotlib.use('Agg')
 import matplotlib.pyplot as plt  # noqa: E402
+from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.layout_engine import ConstrainedLayoutEngine  # noqa: E402
+
+# P_t under each target mode of USKDLoss, and why it exceeds 1 where it can.
+TARGET_TEXTS = {
+    'square': ('S_t^2 + V_t - mean(S_t^2) (Eq. 6)',
+               'With a hard label (V_t = 1) it does wherever S_t^2 is above '
+               'its batch mean.'),
+    'linear': ('S_t + V_t - mean(S_t) (tf-NKD, Table 8)',
+               'With a hard label (V_t = 1) it does wherever S_t is above '
+               'its batch mean.'),
+    'softmax': ('softmax over the batch of S_t, times the label mass '
+                'sum(V_t) (Table 8)',
+                'The values of a batch add up to its label mass (N for hard '
+                'labels), so each one above the batch average does.'),
+    'sqrt': ('sqrt(S_t - min(S_t)) (Table 8)', None),
+    'max': ('S_t / max(S_t) (Table 8)', None),
+    'mean': ('S_t / mean(S_t) (Table 8)',
+             'It does wherever S_t is above its batch mean.'),
+    'none': ('V_t, the label value (no target term)', None),
+}
+FONT_SIZE = 8
 
 
 def uskd_loss_name(model) -> str:
@@ -49,20 +74,55 @@ def compute_soft_labels(model, batch: dict) -> dict:
     return distiller.distill_losses[name].soft_labels(**kwargs)
 
 
+def caption(loss: USKDLoss) -> str:
+    """What the figure shows, for the options of ``loss``."""
+    formula, above_one = TARGET_TEXTS[loss.target]
+    text = ('Over each image: the target class with its soft target P_t, '
+            'then the three non-target classes with the largest Zipf labels '
+            "N(Z). S_t is the student's probability of the target class, "
+            'V_t its label value; mean, min and max run over the batch. '
+            f'P_t = {formula}. ')
+    if above_one:
+        text += ('P_t can exceed 1 by design: it weights -log S_t and is no '
+                 f'probability. {above_one} ')
+    rank = ('Eq. 10'
+            if loss.rank == 'normalized' else f'Table 9, rank={loss.rank!r}')
+    return text + (
+        'N(Z) depends on the rank alone: the class at place k of the rank '
+        f'of all classes ({rank}) gets k^-{loss.zipf_exponent:g} (Zipf\'s '
+        'law, Eq. 11), then the targets are dropped and the rest '
+        'normalised (Eq. 12). Images whose target takes the same place in '
+        'the rank (mostly the first, once the student is trained) therefore '
+        'show the same three values; only the classes they go to differ.')
+
+
 def _image(tensor: torch.Tensor):
     image = tensor.permute(1, 2, 0).numpy()
     return image[..., 0] if image.shape[2] == 1 else image
 
 
-def draw(images: List[torch.Tensor], soft: dict, classes, out: str) -> None:
+def draw(images: List[torch.Tensor], soft: dict, classes,
+         caption_text: str) -> Figure:
+    """The figure: one panel per image, ``caption_text`` under them."""
     count = len(images)
     columns = min(count, 3)
     rows = (count + columns - 1) // columns
-    fig, axes = plt.subplots(rows, columns, figsize=(3.2 * columns,
-                                                      4.0 * rows),
-                             squeeze=False)
+    width = 3.2 * columns
+    # About 16 characters of the font to the inch; wrap with some margin.
+    caption_lines = textwrap.wrap(caption_text, width=int(14 * width))
+    caption_height = (len(caption_lines) * 1.25 + 1) * FONT_SIZE / 72
+    height = 4.0 * rows + caption_height
+    fig, axes = plt.subplots(rows,
+                             columns,
+                             figsize=(width, height),
+                             squeeze=False,
+                             layout=ConstrainedLayoutEngine(h_pad=0.1,
+                                                            w_pad=0.1))
     for ax in axes.flat:
         ax.axis('off')
+        # Centred in their panels, the images of the top row had their
+        # titles clipped by the figure's edge; at the top they keep the pad.
+        ax.set_anchor('N')
     for i, image in enumerate(images):
         ax = axes.flat[i]
         ax.imshow(_image(image), cmap='gray' if image.shape[0] == 1 else None)
@@ -75,10 +135,9 @@ def draw(images: List[torch.Tensor], soft: dict, classes, out: str) -> None:
         top = soft['non_target'][i].topk(3)
         lines += [f'{classes[int(c)]}: {float(v):.3f}'
                   for v, c in zip(top.values, top.indices)]
-        ax.set_title('\n'.join(lines), fontsize=8)
-    fig.tight_layout()
-    fig.savefig(out, dpi=100)
-    plt.close(fig)
+        ax.set_title('\n'.join(lines), fontsize=FONT_SIZE)
+    fig.supxlabel('\n'.join(caption_lines), fontsize=FONT_SIZE)
+    return fig
 
 
 def main(argv=None) -> None:
@@ -110,7 +169,10 @@ def main(argv=None) -> None:
     soft = compute_soft_labels(model, batch)
     classes = dataset.metainfo.get('classes') or [
         str(i) for i in range(soft['non_target'].shape[1])]
-    draw(batch['inputs'], soft, classes, args.out)
+    loss = model.distiller.distill_losses[uskd_loss_name(model)]
+    fig = draw(batch['inputs'], soft, classes, caption(loss))
+    fig.savefig(args.out, dpi=100)
+    plt.close(fig)
     print(f'wrote {args.out} ({stop - args.start} images)')
 
 
