@@ -5,7 +5,6 @@
         [--launcher {none,pytorch,slurm,mpi}]
 """
 import argparse
-import contextlib
 import os
 import os.path as osp
 
@@ -66,7 +65,6 @@ def main(argv=None) -> None:
     import mmcls_kd  # noqa: F401  (fixes and registration first)
     from mmcls_kd.apis import build_runner, load_config
     from mmcls_kd.apis.runner_utils import launcher_problem
-    from mmcls_kd.checkpoint import trusted_checkpoint
     from mmcls_kd.engine.dist import close_process_group
     from mmcls_kd.engine.preflight import set_data_root
     problem = launcher_problem(args.launcher)
@@ -93,11 +91,9 @@ def main(argv=None) -> None:
     elif args.resume is not None:
         cfg.resume, cfg.load_from = True, args.resume
     runner = build_runner(cfg)
-    # A path given to --resume is the user naming their own checkpoint.
-    explicit = args.resume not in (None, 'auto')
-    with (trusted_checkpoint(args.resume)
-          if explicit else contextlib.nullcontext()):
-        runner.train()
+    # Every checkpoint is read weights-only, --resume PATH too: training
+    # checkpoints need no trust (PlainCheckpointHook).
+    runner.train()
     close_process_group()
 
 

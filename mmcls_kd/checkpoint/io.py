@@ -112,7 +112,7 @@ def read_state_dict(source: str) -> Tuple[Dict[str, Tensor], dict]:
     return state, meta if isinstance(meta, dict) else {}
 
 
-def _non_plain(value: Any, where: str) -> Optional[str]:
+def non_plain_place(value: Any, where: str) -> Optional[str]:
     """Where in ``value`` the first thing a weights-only load cannot read
     is, with its type; None when there is none."""
     if type(value) in (list, tuple):
@@ -123,18 +123,19 @@ def _non_plain(value: Any, where: str) -> Optional[str]:
         if bad_key is not None:
             return f'{where} key {bad_key!r} ({type(bad_key).__name__})'
         items = value.items()
-    elif isinstance(value, _PLAIN_LEAVES):
+    elif isinstance(value, Tensor) or type(value) in _PLAIN_LEAVES:
+        # Exact types: numpy's float64 is a float, but pickles as numpy's.
         return None
     else:
         return f'{where} ({type(value).__module__}.{type(value).__name__})'
-    found = (_non_plain(item, f'{where}[{key!r}]') for key, item in items)
+    found = (non_plain_place(item, f'{where}[{key!r}]') for key, item in items)
     return next((place for place in found if place is not None), None)
 
 
 def is_plain(value: Any) -> bool:
     """Whether ``value`` survives ``torch.load(..., weights_only=True)``:
     tensors, numbers, strings, None and lists, tuples and dicts of them."""
-    return _non_plain(value, 'value') is None
+    return non_plain_place(value, 'value') is None
 
 
 def save_checkpoint(checkpoint: Mapping, out: Union[str, 'os.PathLike[str]',
@@ -152,7 +153,7 @@ def save_checkpoint(checkpoint: Mapping, out: Union[str, 'os.PathLike[str]',
             (see :func:`is_plain`), named with its place and type; nothing
             is written.
     """
-    found = _non_plain(checkpoint, 'checkpoint')
+    found = non_plain_place(checkpoint, 'checkpoint')
     if found is not None:
         raise TypeError(f'{found} would not load weights-only; refusing to '
                         'write it')

@@ -30,7 +30,7 @@ _DEFAULT_HOOKS = ('runtime_info', 'timer', 'sampler_seed', 'logger',
 # Top-level keys read by MMEngine, MMPretrain's tools or this package
 # besides the runner's own arguments.
 _TOP_LEVEL = ('default_scope', 'custom_imports', 'runner_type', 'dist_params',
-              'vis_backends', 'teacher', 'teacher_ckpt')
+              'vis_backends', 'teacher', 'teacher_ckpt', 'load_cfg')
 
 
 def _parameters(function: Callable) -> Tuple[Set[str], bool]:

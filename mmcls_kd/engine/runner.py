@@ -2,13 +2,17 @@
 on current PyTorch and on machines without a GPU."""
 import os
 import os.path as osp
+import re
 from typing import Optional
 
 import torch
 from mmengine.dist import all_gather_object, is_distributed, is_main_process
-from mmengine.runner import Runner
+from mmengine.model import is_model_wrapper
+from mmengine.runner import CheckpointLoader, Runner
 
-from mmcls_kd.checkpoint import trusted_directory
+from mmcls_kd.checkpoint import (StateDictMismatchError, fit_report,
+                                 is_distillation_state, split_student,
+                                 state_dict_of)
 from mmcls_kd.registry import RUNNERS
 from .dist import exit_with_launcher, init_cpu_dist
 from .hooks.rng_state import training_rng_state
@@ -18,7 +22,8 @@ from .workdir_lock import lock_work_dir
 
 # Hooks every KDRunner run has, in addition to the configured ones.
 _ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook',
-                    'DistillLossWarmupHook', 'CollectiveWatchdogHook')
+                    'DistillLossWarmupHook', 'CollectiveWatchdogHook',
+                    'PlainCheckpointHook')
 #: The gloo process group's timeout of CPU runs without
 #: ``env_cfg.dist_cfg.timeout``: a stopped rank ends the run after 5 minutes
 #: instead of PyTorch's 30 (CPU steps are short; GPU runs keep MMEngine's).
@@ -225,7 +230,77 @@ class KDRunner(Runner):
         return super().load_or_resume()
 
     def resume(self, filename: str, *args, **kwargs) -> None:
-        # The run's own files are trusted; another file stays weights-only
-        # unless the user trusted it (``tools/train.py --resume PATH`` does).
-        with trusted_directory(self.work_dir):
+        # Training checkpoints load weights-only (PlainCheckpointHook): no
+        # file needs to be trusted to be resumed.
+        self._resuming = True
+        try:
             return super().resume(filename, *args, **kwargs)
+        finally:
+            self._resuming = False
+
+    def load_checkpoint(self,
+                        filename: str,
+                        map_location='cpu',
+                        strict: bool = False,
+                        revise_keys: list = [(r'^module.', '')]):
+        """Load ``filename`` into the model strictly unless the config's
+        ``load_cfg=dict(strict=False)`` says otherwise (fine-tuning with a new
+        head), for evaluation (``load_from``) and resume alike: MMEngine
+        loads non-strictly, so a checkpoint of another model was evaluated
+        with a warning line.
+
+        A distillation checkpoint given to a plain classifier loads its
+        student (``architecture.*``); a classifier checkpoint given to a
+        distillation model loads into its student. Both are logged.
+        """
+        options = dict(self.cfg.get('load_cfg') or {})
+        strict = options.get('strict', True)
+        revise_keys = options.get('revise_keys', revise_keys)
+        checkpoint = CheckpointLoader.load_checkpoint(
+            filename, map_location=map_location)
+        self.call_hook('after_load_checkpoint', checkpoint=checkpoint)
+        model = self.model.module if is_model_wrapper(
+            self.model) else self.model
+        state = state_dict_of(checkpoint, filename)
+        for pattern, replacement in revise_keys:
+            state = {re.sub(pattern, replacement, k): v
+                     for k, v in state.items()}
+        state = self._student_part(model, state, filename)
+        report = fit_report(model.state_dict(), state)
+        if not report.fits:
+            if strict:
+                raise StateDictMismatchError(
+                    filename, 'the model of this config', report,
+                    'this checkpoint was written by a run of another model'
+                    if getattr(self, '_resuming', False) else
+                    'set load_cfg=dict(strict=False) to load the parts that '
+                    'fit (fine-tuning)')
+            self.logger.warning(
+                f'load_cfg.strict=False: loaded the parts of {filename} that '
+                f'fit; left out: {report}')
+            left_out = set(report.unexpected) | {
+                key for key, _, _ in report.mis_shaped}
+            state = {k: v for k, v in state.items() if k not in left_out}
+        model.load_state_dict(state, strict=False)
+        self._has_loaded = True
+        self.logger.info(f'Load checkpoint from {filename}')
+        return checkpoint
+
+    def _student_part(self, model, state: dict, source: str) -> dict:
+        """The part of ``state`` meant for ``model`` when one is a
+        distillation algorithm and the other a classifier."""
+        expected = model.state_dict()
+        if is_distillation_state(state) and not is_distillation_state(
+                expected):
+            self.logger.info(f'{source} is a distillation checkpoint: '
+                             'loading its student (architecture.*)')
+            return split_student(state, 'classifier', source)[0]
+        if is_distillation_state(expected) and not is_distillation_state(
+                state):
+            self.logger.info(f'{source} is a classifier checkpoint: loading '
+                             "it as the distillation model's student; the "
+                             'rest keeps its weights')
+            student = {f'architecture.{k}': v for k, v in state.items()}
+            return {**{k: v for k, v in expected.items()
+                       if not k.startswith('architecture.')}, **student}
+        return state

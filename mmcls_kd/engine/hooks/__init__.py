@@ -1,6 +1,7 @@
 from .collective_watchdog import CollectiveWatchdogHook
 from .ddp_check import DDPWeightsCheckHook, weights_fingerprint
 from .finite_loss import FiniteLossHook
+from .plain_checkpoint import PlainCheckpointHook
 from .loss_warmup import DistillLossWarmupHook, warmup_losses
 from .rank_mean_loss import RankMeanLossHook
 from .rng_state import (RNGStateHook, capture_rng_state, restore_rng_state,
@@ -8,7 +9,7 @@ from .rng_state import (RNGStateHook, capture_rng_state, restore_rng_state,
 
 __all__ = [
     'CollectiveWatchdogHook', 'DDPWeightsCheckHook', 'DistillLossWarmupHook',
-    'FiniteLossHook', 'RankMeanLossHook',
+    'FiniteLossHook', 'PlainCheckpointHook', 'RankMeanLossHook',
     'RNGStateHook', 'capture_rng_state', 'restore_rng_state', 'rng_preserved',
     'training_rng_state', 'warmup_losses', 'weights_fingerprint'
 ]
