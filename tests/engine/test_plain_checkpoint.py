@@ -198,3 +198,37 @@ def test_another_model_s_checkpoint_is_refused_or_loaded_partly_on_request(
     log = next((tmp_path / 'partial').glob('*/*.log')).read_text()
     assert 'load_cfg.strict=False: loaded the parts' in log
     assert 'unexpected' in log
+
+
+def test_bookkeeping_round_trips_through_a_weights_only_file(tmp_path):
+    """MMEngine's own objects in a checkpoint (history buffers, a
+    multi-step scheduler's milestones Counter, numpy scalars) are written
+    as plain values and come back as they were."""
+    from collections import Counter
+
+    import numpy as np
+    from mmengine.logging import HistoryBuffer
+
+    from mmcls_kd.engine.hooks.plain_checkpoint import PlainCheckpointHook
+    runner = _runner(STUDENT_CONFIG, tmp_path / 'work')
+    buffer = HistoryBuffer([0.5, 0.25], [1, 2], max_length=7)
+    checkpoint = dict(
+        meta=dict(epoch=1, seed=np.int64(3)),
+        state_dict={},
+        message_hub=dict(log_scalars={'train/loss': buffer},
+                         runtime_info=dict(eta=np.float64(2.5))),
+        param_schedulers=[dict(milestones=Counter({30: 1, 60: 1}),
+                               last_step=np.int64(4))])
+    hook = PlainCheckpointHook()
+    hook.before_save_checkpoint(runner, checkpoint)
+    torch.save(checkpoint, tmp_path / 'c.pth')
+    loaded = torch.load(tmp_path / 'c.pth', weights_only=True)
+    hook.after_load_checkpoint(runner, loaded)
+    restored = loaded['message_hub']['log_scalars']['train/loss']
+    assert [list(part) for part in restored.data] == [[0.5, 0.25], [1, 2]]
+    assert restored.max_length == 7
+    scheduler = loaded['param_schedulers'][0]
+    assert scheduler == dict(milestones=Counter({30: 1, 60: 1}), last_step=4)
+    assert type(scheduler['milestones']) is Counter
+    assert loaded['meta']['seed'] == 3
+    assert loaded['message_hub']['runtime_info']['eta'] == 2.5

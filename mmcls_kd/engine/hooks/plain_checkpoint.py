@@ -8,6 +8,7 @@ frozen teacher, which never changes during a run (tens of MB every epoch for
 an ImageNet teacher).
 """
 import os.path as osp
+from collections import Counter, OrderedDict
 from typing import Any, Dict, Optional
 
 import numpy as np
@@ -32,8 +33,10 @@ def plain_value(value: Any) -> Any:
     if isinstance(value, np.ndarray):
         return torch.from_numpy(value.copy())
     if isinstance(value, dict):
-        return type(value)(
-            (key, plain_value(item)) for key, item in value.items())
+        # OrderedDict stays (state dicts); other dicts (a scheduler's
+        # milestones Counter) become plain ones.
+        kind = OrderedDict if type(value) is OrderedDict else dict
+        return kind((key, plain_value(item)) for key, item in value.items())
     if type(value) in (list, tuple):
         return type(value)(plain_value(item) for item in value)
     return value
@@ -136,6 +139,11 @@ class PlainCheckpointHook(Hook):
                 'were plain (its message hub holds MMEngine objects, which a '
                 'weights-only load does not rebuild). If you trust the file, '
                 f'resume it with {TRUST_ENV}=1')
+        for scheduler in checkpoint.get('param_schedulers') or []:
+            # MMEngine's multi-step schedulers keep their milestones counted.
+            if isinstance(scheduler, dict) and type(
+                    scheduler.get('milestones')) is dict:
+                scheduler['milestones'] = Counter(scheduler['milestones'])
         model = _frozen_teacher(runner)
         recorded = (checkpoint.get('meta') or {}).get('teacher')
         if model is None or not isinstance(recorded, dict):
