@@ -46,6 +46,17 @@ def _datasets(cfg: dict, where: str) -> Iterator[Tuple[str, dict]]:
             yield from _datasets(child, f'{where}.datasets[{i}]')
 
 
+def _loader_datasets(
+        cfg, loader_keys: Tuple[str, ...]) -> Iterator[Tuple[str, dict]]:
+    """``(key path, data set config)`` of every data set, wrapped ones
+    included, of the loaders ``loader_keys`` of ``cfg``."""
+    for loader_key in loader_keys:
+        loader = cfg.get(loader_key)
+        if isinstance(loader, dict) and isinstance(loader.get('dataset'),
+                                                   dict):
+            yield from _datasets(loader['dataset'], f'{loader_key}.dataset')
+
+
 def used_loaders(cfg) -> Tuple[str, ...]:
     """The data loaders a run of ``cfg`` uses: training and validation for a
     training run, the test loader for an evaluation (``tools/test.py``
@@ -58,15 +69,10 @@ def used_loaders(cfg) -> Tuple[str, ...]:
 def set_data_root(cfg, data_root: str) -> None:
     """Point every data set of the loaders the run uses (wrapped ones
     included) at ``data_root``: ``--data-root`` of the tools."""
-    for loader_key in used_loaders(cfg):
-        loader = cfg.get(loader_key)
-        if not isinstance(loader, dict) or not isinstance(
-                loader.get('dataset'), dict):
-            continue
-        for _, dataset in _datasets(loader['dataset'], loader_key):
-            inner = dataset.get('dataset') or dataset.get('datasets')
-            if 'data_root' in dataset or not inner:
-                dataset['data_root'] = data_root
+    for _, dataset in _loader_datasets(cfg, used_loaders(cfg)):
+        inner = dataset.get('dataset') or dataset.get('datasets')
+        if 'data_root' in dataset or not inner:
+            dataset['data_root'] = data_root
 
 
 def check_data_paths(cfg: Config) -> None:
@@ -76,24 +82,18 @@ def check_data_paths(cfg: Config) -> None:
     data loaders the run uses (:func:`used_loaders`), and names the key and
     the path.
     """
-    for loader_key in used_loaders(cfg):
-        loader = cfg.get(loader_key)
-        if not isinstance(loader, dict) or not isinstance(
-                loader.get('dataset'), dict):
-            continue
-        for where, dataset in _datasets(loader['dataset'],
-                                        f'{loader_key}.dataset'):
-            root = dataset.get('data_root') or ''
-            if root and not osp.isdir(root):
+    for where, dataset in _loader_datasets(cfg, used_loaders(cfg)):
+        root = dataset.get('data_root') or ''
+        if root and not osp.isdir(root):
+            raise FileNotFoundError(
+                f'{where}.data_root does not exist: {root} (set it with '
+                f'--data-root PATH or --cfg-options {where}.data_root=PATH)')
+        ann_file = dataset.get('ann_file') or ''
+        if ann_file:
+            path = osp.join(root, ann_file)
+            if not osp.isfile(path):
                 raise FileNotFoundError(
-                    f'{where}.data_root does not exist: {root} (set it with '
-                    f'--cfg-options {where}.data_root=PATH)')
-            ann_file = dataset.get('ann_file') or ''
-            if ann_file:
-                path = osp.join(root, ann_file)
-                if not osp.isfile(path):
-                    raise FileNotFoundError(
-                        f'{where}.ann_file does not exist: {path}')
+                    f'{where}.ann_file does not exist: {path}')
 
 
 def _folder_classes(dataset: dict) -> Optional[str]:
@@ -125,16 +125,11 @@ def check_class_folders(cfg: Config) -> None:
     and validate against different labels. Names the folders that differ."""
     from mmpretrain.datasets.custom import find_folders
     found = {}
-    for loader_key in ('train_dataloader', 'val_dataloader'):
-        loader = cfg.get(loader_key)
-        if not isinstance(loader, dict) or not isinstance(
-                loader.get('dataset'), dict):
-            continue
-        for where, dataset in _datasets(loader['dataset'],
-                                        f'{loader_key}.dataset'):
-            folder = _folder_classes(dataset)
-            if folder is not None:
-                found[where] = (folder, find_folders(folder)[0])
+    for where, dataset in _loader_datasets(
+            cfg, ('train_dataloader', 'val_dataloader')):
+        folder = _folder_classes(dataset)
+        if folder is not None:
+            found[where] = (folder, find_folders(folder)[0])
     if len(found) < 2:
         return
     (train_key, (train_dir, train)), (val_key, (val_dir, val)) = list(
