@@ -41,6 +41,26 @@ def _describe_dataset(dataloader: dict) -> str:
         dataset.get('type'))
 
 
+def check_forwarded_hook_arguments(hooks) -> None:
+    """MMEngine's ``CheckpointHook`` takes any keyword and hands the ones it
+    does not know to ``Runner.save_checkpoint`` at the first save: a
+    misspelt ``intervall=5`` failed an epoch into the run. Checked when the
+    hooks are built instead."""
+    from mmengine.hooks import CheckpointHook
+
+    from .overrides import class_arguments
+    allowed = class_arguments(Runner.save_checkpoint)
+    for hook in hooks:
+        if not isinstance(hook, CheckpointHook):
+            continue
+        unknown = sorted(set(hook.args) - allowed)
+        if unknown:
+            raise TypeError(
+                f'default_hooks.checkpoint: CheckpointHook takes no argument '
+                f'{", ".join(unknown)} (nor does Runner.save_checkpoint, '
+                'which it passes unknown ones to)')
+
+
 def latest_checkpoint(work_dir: str) -> Optional[str]:
     """The checkpoint MMEngine's ``last_checkpoint`` pointer in ``work_dir``
     names, None without a pointer.
@@ -109,6 +129,7 @@ class KDRunner(Runner):
             if name not in listed
         ]
         super().register_hooks(default_hooks, custom_hooks)
+        check_forwarded_hook_arguments(self.hooks)
 
     @classmethod
     def from_cfg(cls, cfg) -> 'KDRunner':

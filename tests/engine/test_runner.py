@@ -115,3 +115,15 @@ def test_a_pointer_to_a_lost_checkpoint_is_an_error(tmp_path):
     with pytest.raises(FileNotFoundError, match=r'names /elsewhere/epoch_3'
                        r'.pth, which does not exist.*--resume PATH'):
         runner.load_or_resume()
+
+
+def test_a_misspelt_checkpoint_hook_argument_stops_the_build(tmp_path):
+    # In the config itself, not through --cfg-options: MMEngine would fail
+    # at the first save, an epoch into the run.
+    from mmengine.config import Config
+    cfg = load_config(STUDENT_CONFIG, {**TINY, 'work_dir': str(tmp_path)})
+    cfg = Config(cfg.to_dict())
+    cfg.default_hooks.checkpoint['intervall'] = 5
+    with pytest.raises(TypeError, match='CheckpointHook takes no argument '
+                       'intervall'):
+        build_runner(cfg)
