@@ -83,10 +83,11 @@ def _workers(launch) -> dict:
     return {_rank_of(pid): pid for pid in workers}, agents
 
 
-def _stop_all(launch) -> str:
-    """Kill the launch and every process under it (torchrun puts its
-    workers in process groups of their own)."""
-    pending, found = [launch.pid], []
+def _stop_all(launch, workers=()) -> str:
+    """Kill the launch, every process under it (torchrun puts its workers
+    in process groups of their own) and ``workers``, which may have been
+    orphaned already (a stopped rank outlives its agent)."""
+    pending, found = [launch.pid] + list(workers), []
     while pending:
         pid = pending.pop()
         found.append(pid)
@@ -174,6 +175,7 @@ def test_a_stopped_rank_is_reported_and_ends_the_run_at_the_timeout(tmp_path):
     launch = _launch(
         config, work, 2,
         ['train_dataloader.dataset.indices=64', 'train_cfg.max_epochs=1000'])
+    workers = {}
     try:
         _wait_for(lambda: (work / 'epoch_1.pth').exists(), 120,
                   'the first checkpoint')
@@ -185,7 +187,7 @@ def test_a_stopped_rank_is_reported_and_ends_the_run_at_the_timeout(tmp_path):
         _wait_for(lambda: not _running(workers[0]), 90, 'rank 0 to fail')
         assert time.monotonic() - stopped < 80
     finally:
-        output = _stop_all(launch)
+        output = _stop_all(launch, workers.values())
     log = ''.join(
         open(osp.join(root, name)).read() for root, _, names in os.walk(work)
         for name in names if name.endswith('.log'))
@@ -199,6 +201,7 @@ def test_workers_end_when_the_torchrun_agent_is_killed(tmp_path):
     launch = _launch(
         STUDENT_CONFIG, work, 2,
         ['train_dataloader.dataset.indices=64', 'train_cfg.max_epochs=1000'])
+    workers = {}
     try:
         _wait_for(lambda: (work / 'epoch_1.pth').exists(), 120,
                   'the first checkpoint')
@@ -208,4 +211,4 @@ def test_workers_end_when_the_torchrun_agent_is_killed(tmp_path):
         _wait_for(lambda: not any(_running(pid) for pid in workers.values()),
                   30, 'the orphaned workers to exit')
     finally:
-        _stop_all(launch)
+        _stop_all(launch, workers.values())
