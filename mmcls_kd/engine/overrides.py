@@ -130,7 +130,7 @@ def _mmengine_arguments(path: Tuple[str, ...]) -> Optional[Set[str]]:
         return set(_DEFAULT_HOOKS)
     if path in (('train_dataloader', ), ('val_dataloader', ),
                 ('test_dataloader', )):
-        return _parameters(DataLoader)[0]
+        return _parameters(DataLoader)[0] | {'seeded_augment'}
     if path == ('auto_scale_lr', ):
         return {'enable', 'base_batch_size'}
     if path == ('log_processor', ):

@@ -13,6 +13,7 @@ from mmengine.runner import CheckpointLoader, Runner
 from mmcls_kd.checkpoint import (StateDictMismatchError, fit_report,
                                  is_distillation_state, split_student,
                                  state_dict_of)
+from mmcls_kd.datasets.seeded import seeded_loader
 from mmcls_kd.registry import RUNNERS
 from .dist import exit_with_launcher, init_cpu_dist
 from .hooks.rng_state import training_rng_state
@@ -154,6 +155,9 @@ class KDRunner(Runner):
     def build_dataloader(dataloader, seed=None, diff_rank_seed=False):
         if not isinstance(dataloader, dict):
             return Runner.build_dataloader(dataloader, seed, diff_rank_seed)
+        # ``seeded_augment=True``: augmentation as a function of (seed,
+        # epoch, sample), see mmcls_kd.datasets.seeded.
+        dataloader = seeded_loader(dataloader)
         try:
             loader = Runner.build_dataloader(dataloader, seed, diff_rank_seed)
         except ValueError as err:

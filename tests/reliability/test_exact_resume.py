@@ -39,6 +39,13 @@ default_hooks = dict(
     checkpoint=dict(type='CheckpointHook', interval=3, by_epoch=False))
 log_processor = dict(window_size=1)
 '''
+# Two data loader workers: exact only with augmentation seeded by (seed,
+# epoch, sample), whatever process draws it.
+_WORKERS = '''
+train_dataloader = dict(batch_size=16, dataset=dict(indices=64),
+                        num_workers=2, persistent_workers=True,
+                        seeded_augment=True)
+'''
 
 
 def _dkd_config() -> str:
@@ -62,12 +69,13 @@ def _train(config, work_dir, *args) -> subprocess.Popen:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize('method', ['nkd', 'uskd', 'dkd'])
+@pytest.mark.parametrize('method', ['nkd', 'uskd', 'dkd', 'nkd-workers'])
 def test_killed_mid_epoch_and_resumed_equals_uninterrupted(
         tmp_path, method, random_teacher_ckpt):
-    base = {'nkd': NKD_CONFIG, 'uskd': USKD_CONFIG}.get(method) or \
-        _dkd_config()
-    config = write_config(tmp_path / 'resumable.py', base, _RESUMABLE)
+    base = {'nkd': NKD_CONFIG, 'nkd-workers': NKD_CONFIG,
+            'uskd': USKD_CONFIG}.get(method) or _dkd_config()
+    body = _RESUMABLE + (_WORKERS if method.endswith('-workers') else '')
+    config = write_config(tmp_path / 'resumable.py', base, body)
     # The configured hooks (e.g. DKD's warm-up) and the one that kills.
     hooks = [h.to_dict() for h in Config.fromfile(config).get(
         'custom_hooks', [])]
