@@ -8,6 +8,6 @@ from .compat import apply_compat
 
 apply_compat()
 
-from . import apis, checkpoint, datasets, engine  # noqa: E402,F401
+from . import apis, cache, checkpoint, datasets, engine  # noqa: E402,F401
 from . import models, reproduction  # noqa: E402,F401
 from .version import __version__  # noqa: E402,F401

@@ -136,6 +136,21 @@ class TeacherOnceValLoop(ValLoop):
 
     def run(self) -> dict:
         algorithm = self._algorithm()
+        cache = getattr(algorithm, 'teacher_cache', None)
+        if cache and not self.teacher_metrics:
+            # A cached teacher answers training batches only: its accuracy
+            # is the one the cache builder measured.
+            from mmcls_kd.cache import read_manifest
+            top1 = read_manifest(cache).get('teacher_accuracy')
+            self.teacher_metrics = {'teacher/accuracy/top1': top1} if \
+                top1 is not None else {'teacher/skipped': 0.0}
+            self.runner.logger.info(
+                f'Teacher (from the cache {cache}): '
+                + (f'accuracy/top1 {top1:.4f}' if top1 is not None else
+                   'not evaluated (the cache has no accuracy)'))
+            if top1 is not None:
+                self.runner.message_hub.update_scalar(
+                    'val/teacher/accuracy/top1', top1)
         if hasattr(algorithm, 'teacher') and not self.teacher_metrics:
             # Before the student's pass, so that the logger hook of this
             # validation finds the teacher's scalars in the message hub.

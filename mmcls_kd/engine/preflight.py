@@ -20,6 +20,7 @@ def preflight(cfg) -> None:
     check_data_paths(cfg)
     check_class_folders(cfg)
     check_checkpoint_paths(cfg)
+    check_teacher_cache(cfg)
 
 
 def check_helper_keys(cfg) -> None:
@@ -190,3 +191,25 @@ def check_checkpoint_paths(cfg: Config) -> None:
 def _teacher_hint(path: str) -> str:
     from mmcls_kd.apis.teachers import missing_teacher_hint
     return missing_teacher_hint(path)
+
+
+def check_teacher_cache(cfg) -> None:
+    """A run from a teacher cache (``model.teacher_cache``): the cache
+    must have been built for this teacher, pipeline, seed and at least as
+    many epochs, and the training loader must carry (epoch, sample) keys."""
+    cache = (cfg.get('model') or {}).get('teacher_cache')
+    if not cache or cfg.get('train_dataloader') is None:
+        return
+    from mmcls_kd.cache import check_run, read_manifest
+    from mmcls_kd.cache.manifest import batch_augments
+    if not cfg.train_dataloader.get('seeded_augment'):
+        raise ValueError(
+            f'model.teacher_cache={cache}: the cache is read by epoch and '
+            'sample, and holds the augmentation seeded by them; set '
+            'train_dataloader.seeded_augment=True')
+    if batch_augments(cfg):
+        raise ValueError(
+            f'model.teacher_cache={cache}: the student mixes its batches '
+            '(Mixup/CutMix), and the cache holds the teacher on single '
+            'images only')
+    check_run(read_manifest(cache), cfg, cache)

@@ -222,11 +222,24 @@ class KDRunner(Runner):
 
     def train(self):
         try:
+            self._check_teacher_cache_data()
             return super().train()
         finally:
             lock = getattr(self, '_work_dir_lock', None)
             if lock is not None:
                 lock.release()
+
+    def _check_teacher_cache_data(self) -> None:
+        """The data list of a cached teacher's run, checked against the
+        cache before the first iteration (the rest of the manifest was
+        checked with the config)."""
+        model = self.model.module if is_model_wrapper(
+            self.model) else self.model
+        cache = getattr(model, 'teacher_cache', None)
+        if cache:
+            from mmcls_kd.cache import check_run, read_manifest
+            check_run(read_manifest(cache), self.cfg, cache,
+                      dataset=self.train_dataloader.dataset)
 
     def wrap_model(self, model_wrapper_cfg, model):
         if (self.distributed and not torch.cuda.is_available()

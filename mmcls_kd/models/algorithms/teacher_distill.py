@@ -2,10 +2,12 @@
 import os.path as osp
 from typing import Dict, Optional, Union
 
+import torch
 from mmengine.model import BaseModel
 from mmrazor.models.algorithms import SingleTeacherDistill
 from torch import nn
 
+from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher
 from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
 from .utils import (check_same_classes, explain_missing_source,
@@ -29,6 +31,22 @@ def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
         hint='Check that the teacher config matches the checkpoint')
 
 
+def check_cacheable(distiller: dict, teacher_cache: str) -> None:
+    """A cache holds the teacher's logits only: refuse a distiller that
+    records anything else of the teacher (feature methods)."""
+    recorders = (distiller or {}).get('teacher_recorders') or {}
+    others = sorted(
+        f'{name} ({recorder.get("source")})'
+        for name, recorder in recorders.items()
+        if recorder.get('source', LOGITS_SOURCE) != LOGITS_SOURCE)
+    if others:
+        raise ValueError(
+            f'teacher_cache {teacher_cache}: the cache holds the teacher\'s '
+            f'logits ({LOGITS_SOURCE}) only, and this distiller also records '
+            f'the teacher\'s {", ".join(others)}; feature distillation '
+            'runs its teacher online')
+
+
 @MODELS.register_module()
 class TeacherDistill(SingleTeacherDistill):
     """MMRazor's ``SingleTeacherDistill`` with a teacher that is loaded
@@ -46,6 +64,9 @@ class TeacherDistill(SingleTeacherDistill):
         teacher (dict | BaseModel): the teacher model, written inline.
         teacher_ckpt (str, optional): path or URL of the teacher's weights.
         allow_random_teacher (bool): build without ``teacher_ckpt``.
+        teacher_cache (str, optional): a cache built by
+            ``tools/cache_teacher.py``: the teacher is not built and its
+            logits are read from there (logit methods only).
         **kwargs: passed to ``SingleTeacherDistill`` (``architecture``, ...).
     """
 
@@ -54,12 +75,22 @@ class TeacherDistill(SingleTeacherDistill):
                  teacher: Union[BaseModel, Dict],
                  teacher_ckpt: Optional[str] = None,
                  allow_random_teacher: bool = False,
+                 teacher_cache: Optional[str] = None,
                  **kwargs) -> None:
         for key in ('teacher_trainable', 'teacher_norm_eval'):
             if kwargs.get(key, None) is not None:
                 raise ValueError(f'TeacherDistill keeps the teacher frozen '
                                  f'and in eval mode; do not set {key}')
-        if not teacher_ckpt and not allow_random_teacher:
+        if teacher_cache:
+            check_cacheable(distiller, teacher_cache)
+            teacher = CachedTeacher(teacher_cache)
+        elif isinstance(teacher, dict):
+            # Built apart, without drawing from the global generator: the
+            # student then starts from the same weights whether the teacher
+            # runs or is read from a cache.
+            with torch.random.fork_rng(devices=[]):
+                teacher = MODELS.build(teacher)
+        if not teacher_ckpt and not allow_random_teacher and not teacher_cache:
             raise ValueError(
                 'TeacherDistill: teacher_ckpt is not set, so the teacher '
                 'would keep random weights. Set model.teacher_ckpt to the '
@@ -78,11 +109,13 @@ class TeacherDistill(SingleTeacherDistill):
         except AssertionError as err:
             raise explain_missing_source(self, err) from err
         check_same_classes(self.student, self.teacher)
-        if teacher_ckpt:
+        if teacher_ckpt and not teacher_cache:
             load_teacher_weights(self.teacher, teacher_ckpt)
             # Keep ``init_weights`` from overwriting the loaded weights.
             self.teacher._is_init = True
-        self.teacher_ckpt = teacher_ckpt
+        # A cached teacher has no weights of its own to record or restore.
+        self.teacher_ckpt = None if teacher_cache else teacher_ckpt
+        self.teacher_cache = teacher_cache
         self.teacher.requires_grad_(False)
         self.teacher.eval()
 

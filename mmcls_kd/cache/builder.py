@@ -1,0 +1,128 @@
+"""Run a config's teacher over its training set, epoch by epoch, on the
+augmented images the student will see, and store the logits."""
+import os
+from typing import Callable, Optional
+
+import torch
+from mmengine.dist import barrier, get_rank, get_world_size
+
+from .manifest import batch_augments, make_manifest
+from .store import (DTYPES, EpochWriter, complete_epochs, read_manifest,
+                    write_manifest)
+
+
+def _refuse_unless_cacheable(cfg) -> None:
+    model = cfg.model
+    if model.get('type') != 'TeacherDistill' or not model.get('teacher_ckpt'):
+        raise ValueError('a teacher cache is built from a distillation config '
+                         'with a teacher (TeacherDistill and '
+                         'model.teacher_ckpt)')
+    if cfg.get('randomness', {}).get('seed') is None:
+        raise ValueError('a teacher cache holds the augmentation of one seed: '
+                         'set randomness.seed')
+    if batch_augments(cfg):
+        raise ValueError(
+            'the student mixes its batches (Mixup/CutMix); the cache stores '
+            'the teacher on single images only, so this config cannot be '
+            'cached')
+
+
+def _loader(cfg, batch_size: Optional[int]):
+    """The training loader with augmentation seeded by (seed, epoch,
+    sample); the order does not matter, the keys do."""
+    from mmcls_kd.engine import KDRunner
+    loader = cfg.train_dataloader.to_dict()
+    loader['seeded_augment'] = True
+    loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
+    loader['persistent_workers'] = False
+    if batch_size:
+        loader['batch_size'] = batch_size
+    return KDRunner.build_dataloader(loader, seed=cfg.randomness.seed)
+
+
+def teacher_accuracy(algorithm, cfg) -> Optional[float]:
+    """Top-1 of the teacher on the validation set, as the teacher-once
+    validation would report it."""
+    if not cfg.get('val_dataloader'):
+        return None
+    from mmcls_kd.engine import KDRunner
+    loader = KDRunner.build_dataloader(cfg.val_dataloader.to_dict(),
+                                       seed=cfg.randomness.seed)
+    right = total = 0
+    with torch.no_grad():
+        for batch in loader:
+            data = algorithm.data_preprocessor(batch, False)
+            logits = algorithm.teacher(data['inputs'], mode='tensor')
+            labels = torch.cat([s.gt_label for s in data['data_samples']])
+            right += int((logits.argmax(1).cpu() == labels.cpu()).sum())
+            total += len(labels)
+    return 100.0 * right / max(total, 1)
+
+
+def build_cache(cfg,
+                out: str,
+                epochs: int,
+                dtype: str = 'float16',
+                batch_size: Optional[int] = None,
+                progress: Callable[[str], None] = print) -> dict:
+    """Write the teacher's logits of epochs ``0 .. epochs - 1`` to ``out``
+    (rows split over the ranks of a process group, if any); epochs already
+    complete are kept, so a killed build continues where it stopped and
+    gives the same files. Returns the manifest."""
+    from mmengine.registry import DefaultScope
+    if dtype not in DTYPES:
+        raise ValueError(f'dtype must be one of {DTYPES}, got {dtype!r}')
+    _refuse_unless_cacheable(cfg)
+    with DefaultScope.overwrite_default_scope(
+            cfg.get('default_scope', 'mmcls_kd')):
+        return _build(cfg, out, epochs, dtype, batch_size, progress)
+
+
+def _build(cfg, out: str, epochs: int, dtype: str,
+           batch_size: Optional[int], progress: Callable[[str], None]) -> dict:
+    from mmcls_kd.apis.model import build_model
+    rank, world = get_rank(), get_world_size()
+    device = 'cuda' if torch.cuda.is_available() else 'cpu'
+    algorithm = build_model(cfg).to(device).eval()
+    loader = _loader(cfg, batch_size)
+    dataset = loader.dataset
+    num_classes = algorithm.teacher.head.num_classes
+    os.makedirs(out, exist_ok=True)
+    manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes)
+    if os.path.isfile(os.path.join(out, 'manifest.json')):
+        previous = read_manifest(out)
+        kept = {k: v for k, v in previous.items()
+                if k not in ('epochs', 'teacher_accuracy')}
+        if kept != {k: v for k, v in manifest.items() if k != 'epochs'}:
+            raise ValueError(f'{out} holds a cache of another teacher, '
+                             'recipe or data: give another --out')
+    done = set(complete_epochs(out, epochs))
+    shape = (len(dataset), num_classes)
+    for epoch in range(epochs):
+        if epoch in done:
+            progress(f'epoch {epoch}: cached already')
+            continue
+        if rank == 0:
+            writer = EpochWriter(out, epoch, shape, dtype, create=True)
+        barrier()
+        if rank != 0:
+            writer = EpochWriter(out, epoch, shape, dtype, create=False)
+        loader.sampler.set_epoch(epoch)
+        with torch.no_grad():
+            for batch in loader:
+                data = algorithm.data_preprocessor(batch, True)
+                logits = algorithm.teacher(data['inputs'], mode='tensor')
+                writer.write([s.sample_idx for s in data['data_samples']],
+                             logits)
+        writer.close()
+        barrier()
+        if rank == 0:
+            writer.publish()
+            progress(f'epoch {epoch}: {shape[0]} rows written by {world} '
+                     f'process(es)')
+        barrier()
+    if rank == 0:
+        manifest['teacher_accuracy'] = teacher_accuracy(algorithm, cfg)
+        write_manifest(out, manifest)
+    barrier()
+    return manifest

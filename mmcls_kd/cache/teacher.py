@@ -1,0 +1,56 @@
+"""A teacher that reads its logits from a cache instead of running."""
+from typing import List, Optional
+
+import torch
+from mmengine.model import BaseModel
+from torch import nn
+
+from mmcls_kd.registry import MODELS
+from .store import CacheReader
+
+#: The one teacher record a cache can serve: the classifier's logits.
+LOGITS_SOURCE = 'head.fc'
+
+
+class _Head(nn.Module):
+    """Stands where a classifier's head is, so that a recorder on
+    ``head.fc`` records the cached logits and mappings stay as they are."""
+
+    def __init__(self, num_classes: int) -> None:
+        super().__init__()
+        self.num_classes = num_classes
+        self.fc = nn.Identity()
+
+
+@MODELS.register_module()
+class CachedTeacher(BaseModel):
+    """The teacher's logits of a training batch, read from a cache built by
+    ``tools/cache_teacher.py``, keyed by each data sample's ``epoch`` and
+    ``sample_idx`` (``train_dataloader.seeded_augment=True`` puts them
+    there). Nothing is computed: the teacher network is never built.
+
+    Args:
+        cache_dir (str): the cache.
+    """
+
+    def __init__(self, cache_dir: str) -> None:
+        super().__init__()
+        self.cache_dir = cache_dir
+        self.reader = CacheReader(cache_dir)
+        self.head = _Head(self.reader.manifest['num_classes'])
+
+    def forward(self,
+                inputs: torch.Tensor,
+                data_samples: Optional[List] = None,
+                mode: str = 'tensor'):
+        keys = [(getattr(s, 'epoch', None), getattr(s, 'sample_idx', None))
+                for s in (data_samples or [])]
+        if not keys or any(None in key for key in keys):
+            raise RuntimeError(
+                f'CachedTeacher ({self.cache_dir}) reads the teacher logits '
+                'by epoch and sample index, which these data samples do not '
+                'carry: the training loader needs seeded_augment=True (and '
+                'the cache answers training batches only)')
+        epochs, indices = zip(*keys)
+        return self.head.fc(
+            self.reader.logits(epochs, indices, device=inputs.device))

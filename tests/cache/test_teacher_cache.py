@@ -1,0 +1,164 @@
+"""The teacher cache: a run that reads the teacher's logits equals the run
+that computes them; the cache refuses runs it was not built for."""
+import os
+
+import numpy as np
+import pytest
+import torch
+
+from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.cache import CacheMismatchError, build_cache, read_manifest
+from tests.conftest import KD_CONFIG, QUICK, load_tool
+from tests.reliability.helpers import (load_own_checkpoint, scalars,
+                                       train_in_process)
+
+NKD_CONFIG = os.path.join(QUICK,
+                          'nkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+DKD_CONFIG = os.path.join(QUICK,
+                          'dkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+OFD_CONFIG = os.path.join(QUICK,
+                          'ofd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+EPOCHS = 2
+
+
+def _options(teacher, **extra):
+    return {
+        'model.teacher_ckpt': teacher,
+        'train_dataloader.dataset.indices': 48,
+        'train_dataloader.batch_size': 16,
+        'train_dataloader.seeded_augment': True,
+        'train_dataloader.num_workers': 2,
+        'train_dataloader.persistent_workers': True,
+        'train_cfg.max_epochs': EPOCHS,
+        'default_hooks.logger.interval': 1,
+        'log_processor.window_size': 1,
+        **extra
+    }
+
+
+def _build(out, teacher, dtype, epochs=EPOCHS, config=KD_CONFIG, **extra):
+    cfg = load_config(config, _options(teacher, **extra))
+    return build_cache(cfg, str(out), epochs, dtype, progress=lambda _: None)
+
+
+@pytest.fixture(scope='module')
+def caches(tmp_path_factory, random_teacher_ckpt):
+    root = tmp_path_factory.mktemp('cache')
+    for dtype in ('float32', 'float16'):
+        _build(root / dtype, random_teacher_ckpt, dtype)
+    return root
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize('config', [KD_CONFIG, NKD_CONFIG, DKD_CONFIG])
+def test_a_run_from_the_cache_equals_the_online_run(config, caches, tmp_path,
+                                                    random_teacher_ckpt):
+    online, cached = tmp_path / 'online', tmp_path / 'cached'
+    train_in_process(config, online, _options(random_teacher_ckpt))
+    train_in_process(
+        config, cached,
+        _options(random_teacher_ckpt,
+                 **{'model.teacher_cache': str(caches / 'float32')}))
+    rows_online, rows_cached = scalars(online), scalars(cached)
+    assert sorted(rows_online) == sorted(rows_cached) == list(range(1, 7))
+    for it, row in rows_online.items():
+        for name, value in row.items():
+            if 'loss' in name:
+                assert rows_cached[it][name] == pytest.approx(
+                    value, rel=1e-5), (it, name)
+    final = [load_own_checkpoint(d / f'epoch_{EPOCHS}.pth')['state_dict']
+             for d in (online, cached)]
+    assert final[0].keys() == final[1].keys()
+    for key, value in final[0].items():
+        if value.is_floating_point():
+            torch.testing.assert_close(final[1][key], value, rtol=1e-4,
+                                       atol=1e-5)
+
+
+@pytest.mark.slow
+def test_a_float16_cache_stays_within_its_tolerance(caches, tmp_path,
+                                                    random_teacher_ckpt):
+    full = np.load(caches / 'float32' / 'epoch_1.npy')
+    half = np.load(caches / 'float16' / 'epoch_1.npy')
+    # float16 keeps 11 significant bits: 2**-11 relative.
+    np.testing.assert_allclose(half, full, rtol=2**-11, atol=1e-6)
+    online, cached = tmp_path / 'online', tmp_path / 'cached'
+    train_in_process(KD_CONFIG, online, _options(random_teacher_ckpt))
+    train_in_process(
+        KD_CONFIG, cached,
+        _options(random_teacher_ckpt,
+                 **{'model.teacher_cache': str(caches / 'float16')}))
+    for it, row in scalars(online).items():
+        assert scalars(cached)[it]['distill.loss_kd'] == pytest.approx(
+            row['distill.loss_kd'], rel=1e-3)
+
+
+def test_an_interrupted_build_continues_to_the_same_files(
+        caches, tmp_path, random_teacher_ckpt):
+    out = tmp_path / 'cache'
+    _build(out, random_teacher_ckpt, 'float32', epochs=1)
+    # A build killed in epoch 1 left half an array behind.
+    (out / 'epoch_1.npy.partial').write_bytes(b'half')
+    _build(out, random_teacher_ckpt, 'float32', epochs=2)
+    for epoch in range(2):
+        assert (out / f'epoch_{epoch}.npy').read_bytes() == (
+            caches / 'float32' / f'epoch_{epoch}.npy').read_bytes()
+    assert read_manifest(out)['epochs'] == 2
+
+
+def _refused(tmp_path, cache, teacher, match, config=KD_CONFIG, **extra):
+    work = tmp_path / 'work'
+    cfg = load_config(config, {
+        **_options(teacher, **{'model.teacher_cache': str(cache)}),
+        'work_dir': str(work), **extra
+    })
+    with pytest.raises((CacheMismatchError, ValueError), match=match):
+        build_runner(cfg).train()
+    # Refused before the first iteration: nothing trained, nothing saved.
+    assert not list(work.glob('*.pth'))
+
+
+@pytest.mark.parametrize('extra, match', [
+    ({'randomness.seed': 1}, r'randomness.seed is 0 in the cache and 1'),
+    ({'train_cfg.max_epochs': 3},
+     r'the number of epochs is 2 in the cache and 3'),
+    ({'train_dataloader.dataset.pipeline.0.padding': 2},
+     r'the training pipeline is'),
+    ({'train_dataloader.dataset.indices': 40},
+     r'the number of training samples is 48 in the cache and 40'),
+    ({'train_dataloader.seeded_augment': False},
+     r'set train_dataloader.seeded_augment=True'),
+])
+def test_a_run_the_cache_was_not_built_for_is_refused(
+        extra, match, caches, tmp_path, random_teacher_ckpt):
+    _refused(tmp_path, caches / 'float32', random_teacher_ckpt, match,
+             **extra)
+
+
+def test_another_teacher_file_is_refused(caches, tmp_path,
+                                         random_teacher_ckpt):
+    other = tmp_path / 'other.pth'
+    state = torch.load(random_teacher_ckpt)
+    state['meta'] = {'epoch': 1}
+    torch.save(state, other)
+    _refused(tmp_path, caches / 'float32', str(other),
+             r'the teacher checkpoint sha256 is')
+
+
+def test_feature_distillation_cannot_read_a_cache(
+        caches, tmp_path, random_teacher_ckpt):
+    _refused(tmp_path, caches / 'float32', random_teacher_ckpt,
+             r"holds the teacher's logits \(head.fc\) only.*feature "
+             r'distillation', config=OFD_CONFIG)
+
+
+def test_the_command_line_builds_a_cache(tmp_path, random_teacher_ckpt,
+                                         capsys):
+    tool = load_tool('tools/cache_teacher.py')
+    options = [f'{k}={v}' for k, v in _options(random_teacher_ckpt).items()]
+    assert tool.main([KD_CONFIG, '--epochs', '1', '--out',
+                      str(tmp_path / 'c'), '--cfg-options'] + options) == 0
+    assert 'wrote 1 epoch(s) of teacher logits' in capsys.readouterr().out
+    manifest = read_manifest(tmp_path / 'c')
+    assert manifest['num_samples'] == 48 and manifest['num_classes'] == 10
+    assert manifest['teacher_accuracy'] is not None
