@@ -162,3 +162,24 @@ def test_the_command_line_builds_a_cache(tmp_path, random_teacher_ckpt,
     manifest = read_manifest(tmp_path / 'c')
     assert manifest['num_samples'] == 48 and manifest['num_classes'] == 10
     assert manifest['teacher_accuracy'] is not None
+
+
+def _build_rank(rank, init_file, out, teacher):
+    torch.distributed.init_process_group(
+        'gloo', init_method=f'file://{init_file}', rank=rank, world_size=2)
+    try:
+        _build(out, teacher, 'float32', epochs=1)
+    finally:
+        torch.distributed.destroy_process_group()
+
+
+@pytest.mark.slow
+def test_a_two_rank_build_equals_a_one_process_build(caches, tmp_path,
+                                                     random_teacher_ckpt):
+    out = tmp_path / 'two_ranks'
+    torch.multiprocessing.spawn(
+        _build_rank,
+        args=(str(tmp_path / 'init'), str(out), random_teacher_ckpt),
+        nprocs=2)
+    assert (out / 'epoch_0.npy').read_bytes() == (
+        caches / 'float32' / 'epoch_0.npy').read_bytes()

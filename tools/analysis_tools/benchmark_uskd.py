@@ -8,35 +8,14 @@ of the repeats and the ratios are what matters.
         [--device cpu|cuda] [--step-batch 16] [--skip-step]
 """
 import argparse
-import statistics
-import time
 from typing import Callable, Dict
 
 import torch
 import torch.nn.functional as F
 
 import mmcls_kd  # noqa: F401
+from mmcls_kd.apis.timing import interleaved_medians
 from mmcls_kd.models.losses import NKDLoss, USKDLoss
-
-
-def _sync(device: str) -> None:
-    if device == 'cuda':
-        torch.cuda.synchronize()
-
-
-def interleaved_medians(cases: Dict[str, Callable[[], None]], repeats: int,
-                        device: str) -> Dict[str, float]:
-    for fn in cases.values():  # warm-up
-        fn()
-    times = {name: [] for name in cases}
-    for _ in range(repeats):
-        for name, fn in cases.items():
-            _sync(device)
-            start = time.perf_counter()
-            fn()
-            _sync(device)
-            times[name].append(time.perf_counter() - start)
-    return {name: statistics.median(t) for name, t in times.items()}
 
 
 def loss_cases(n: int, c: int, device: str) -> Dict[str, Callable[[], None]]:
