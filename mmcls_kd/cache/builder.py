@@ -1,14 +1,18 @@
 """Run a config's teacher over its training set, epoch by epoch, on the
 augmented images the student will see, and store the logits."""
 import os
+import uuid
 from typing import Callable, Optional
 
 import torch
 from mmengine.dist import barrier, get_rank, get_world_size
 
-from .manifest import batch_augments, make_manifest
-from .store import (DTYPES, EpochWriter, complete_epochs, read_manifest,
-                    write_manifest)
+from mmengine.logging import MessageHub
+
+from mmcls_kd.datasets.seeded import seed_batch_augments
+from .manifest import make_manifest
+from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
+                    mixed_rows, read_manifest, write_manifest)
 
 
 def _refuse_unless_cacheable(cfg) -> None:
@@ -20,23 +24,25 @@ def _refuse_unless_cacheable(cfg) -> None:
     if cfg.get('randomness', {}).get('seed') is None:
         raise ValueError('a teacher cache holds the augmentation of one seed: '
                          'set randomness.seed')
-    if batch_augments(cfg):
-        raise ValueError(
-            'the student mixes its batches (Mixup/CutMix); the cache stores '
-            'the teacher on single images only, so this config cannot be '
-            'cached')
 
 
-def _loader(cfg, batch_size: Optional[int]):
+def _loader(cfg, batch_size: Optional[int], mixing: bool):
     """The training loader with augmentation seeded by (seed, epoch,
-    sample); the order does not matter, the keys do."""
+    sample). Single images: any order and batch will do, the keys decide.
+    Mixed batches: the run's own order and batch size, which decide what
+    is mixed with what."""
     from mmcls_kd.engine import KDRunner
     loader = cfg.train_dataloader.to_dict()
     loader['seeded_augment'] = True
-    loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
     loader['persistent_workers'] = False
-    if batch_size:
-        loader['batch_size'] = batch_size
+    if not mixing:
+        loader['sampler'] = dict(type='DefaultSampler', shuffle=False)
+        if batch_size:
+            loader['batch_size'] = batch_size
+    elif batch_size and batch_size != loader.get('batch_size'):
+        raise ValueError('--batch-size: the student mixes its batches, so '
+                         'the cache follows the run\'s batch size '
+                         f'({loader.get("batch_size")})')
     return KDRunner.build_dataloader(loader, seed=cfg.randomness.seed)
 
 
@@ -84,11 +90,16 @@ def _build(cfg, out: str, epochs: int, dtype: str,
     rank, world = get_rank(), get_world_size()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
     algorithm = build_model(cfg).to(device).eval()
-    loader = _loader(cfg, batch_size)
+    mixes = seed_batch_augments(algorithm.data_preprocessor,
+                                cfg.randomness.seed)
+    loader = _loader(cfg, batch_size, mixes)
     dataset = loader.dataset
     num_classes = algorithm.teacher.head.num_classes
+    mixing = dict(world_size=world, batch_size=loader.batch_size,
+                  iters_per_epoch=len(loader)) if mixes else None
     os.makedirs(out, exist_ok=True)
-    manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes)
+    manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes,
+                             mixing)
     if os.path.isfile(os.path.join(out, 'manifest.json')):
         previous = read_manifest(out)
         kept = {k: v for k, v in previous.items()
@@ -97,7 +108,10 @@ def _build(cfg, out: str, epochs: int, dtype: str,
             raise ValueError(f'{out} holds a cache of another teacher, '
                              'recipe or data: give another --out')
     done = set(complete_epochs(out, epochs))
-    shape = (len(dataset), num_classes)
+    shape = (mixed_rows(mixing) if mixing else len(dataset), num_classes)
+    # A new instance is the current one, which the seeded batch augments
+    # read the epoch and iteration from.
+    hub = MessageHub.get_instance(f'cache_teacher_{uuid.uuid4().hex}')
     for epoch in range(epochs):
         if epoch in done:
             progress(f'epoch {epoch}: cached already')
@@ -108,12 +122,16 @@ def _build(cfg, out: str, epochs: int, dtype: str,
         if rank != 0:
             writer = EpochWriter(out, epoch, shape, dtype, create=False)
         loader.sampler.set_epoch(epoch)
+        hub.update_info('epoch', epoch)
         with torch.no_grad():
-            for batch in loader:
+            for step, batch in enumerate(loader):
+                # The iteration the run will be at: what seeds the mixing.
+                hub.update_info('iter', epoch * len(loader) + step)
                 data = algorithm.data_preprocessor(batch, True)
                 logits = algorithm.teacher(data['inputs'], mode='tensor')
-                writer.write([s.sample_idx for s in data['data_samples']],
-                             logits)
+                rows = mixed_row_index(mixing, step, rank, len(logits)) if \
+                    mixing else [s.sample_idx for s in data['data_samples']]
+                writer.write(rows, logits)
         writer.close()
         barrier()
         if rank == 0:

@@ -62,9 +62,16 @@ def batch_augments(cfg) -> Optional[dict]:
     return None
 
 
-def make_manifest(cfg, dataset, epochs: int, dtype: str,
-                  num_classes: int) -> Dict[str, Any]:
-    """The manifest of a cache built from ``cfg`` over ``dataset``."""
+def make_manifest(cfg,
+                  dataset,
+                  epochs: int,
+                  dtype: str,
+                  num_classes: int,
+                  mixing: Optional[dict] = None) -> Dict[str, Any]:
+    """The manifest of a cache built from ``cfg`` over ``dataset``;
+    ``mixing`` (world size, per-process batch, iterations per epoch) when
+    the student mixes its batches, whose composition the rows then follow.
+    """
     return dict(
         format=FORMAT_VERSION,
         teacher=dict(
@@ -80,20 +87,26 @@ def make_manifest(cfg, dataset, epochs: int, dtype: str,
         seed=cfg.randomness.seed,
         epochs=epochs,
         dtype=dtype,
-        topk=None)
+        topk=None,
+        batch_augments=batch_augments(cfg),
+        mixing=mixing)
 
 
 class CacheMismatchError(ValueError):
     """A run that the teacher cache was not built for."""
 
 
-def check_run(manifest: dict, cfg, cache_dir: str,
-              dataset=None) -> None:
+def check_run(manifest: dict,
+              cfg,
+              cache_dir: str,
+              dataset=None,
+              world_size: Optional[int] = None) -> None:
     """Refuse a run of ``cfg`` that ``manifest`` does not cover, naming the
     first field that differs with the cache's value and the run's.
 
-    ``dataset`` (the built training set) adds the data check; without it
-    the data list is compared when the run builds its data set.
+    ``dataset`` (the built training set) adds the data check, and
+    ``world_size`` that of the number of processes (both known once the
+    run is set up).
     """
 
     def refuse(field: str, cached: Any, run: Any, how: str = '') -> None:
@@ -119,6 +132,20 @@ def check_run(manifest: dict, cfg, cache_dir: str,
     if max_epochs is None or max_epochs > manifest['epochs']:
         refuse('the number of epochs', manifest['epochs'], max_epochs,
                ' (the run trains more epochs than the cache holds)')
+    if batch_augments(cfg) != manifest.get('batch_augments'):
+        refuse('the batch augments (Mixup/CutMix)',
+               manifest.get('batch_augments'), batch_augments(cfg))
+    mixing = manifest.get('mixing')
+    if mixing is not None:
+        # Mixed images depend on which samples share a batch.
+        batch = cfg.train_dataloader.get('batch_size')
+        if batch != mixing['batch_size']:
+            refuse('the batch size per process', mixing['batch_size'], batch,
+                   ' (the cache holds the teacher on the mixed batches)')
+        if world_size is not None and world_size != mixing['world_size']:
+            refuse('the number of processes', mixing['world_size'],
+                   world_size,
+                   ' (the cache holds the teacher on the mixed batches)')
     if dataset is not None:
         if len(dataset) != manifest['num_samples']:
             refuse('the number of training samples',

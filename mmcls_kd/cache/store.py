@@ -46,6 +46,21 @@ def complete_epochs(cache_dir: str, epochs: int) -> List[int]:
     return [e for e in range(epochs) if osp.isfile(epoch_file(cache_dir, e))]
 
 
+def mixed_rows(mixing: dict) -> int:
+    """Rows of an epoch of mixed batches: one per position of every batch
+    of every process."""
+    return mixing['iters_per_epoch'] * mixing['world_size'] * mixing[
+        'batch_size']
+
+
+def mixed_row_index(mixing: dict, step: int, rank: int,
+                    count: int) -> List[int]:
+    """The rows of the ``count`` images of batch ``step`` (of its epoch) on
+    process ``rank``."""
+    first = (step * mixing['world_size'] + rank) * mixing['batch_size']
+    return list(range(first, first + count))
+
+
 class EpochWriter:
     """Rows of one epoch's array, written by any number of processes
     (each opens the array created by the main one and fills its rows).
@@ -104,6 +119,22 @@ class CacheReader:
                     'epochs with tools/cache_teacher.py --epochs')
             self._arrays[epoch] = np.load(path, mmap_mode='r')
         return self._arrays[epoch]
+
+    def mixed_logits(self, epoch: int, iteration: int, rank: int,
+                     count: int,
+                     device: Optional[torch.device] = None) -> torch.Tensor:
+        """Float32 logits of a mixed batch: that of process ``rank`` at the
+        run's ``iteration`` (counted from the start of the run)."""
+        mixing = self.manifest['mixing']
+        step = iteration - epoch * mixing['iters_per_epoch']
+        if not 0 <= step < mixing['iters_per_epoch']:
+            raise RuntimeError(
+                f'teacher cache {self.cache_dir}: iteration {iteration} is '
+                f'not in epoch {epoch} of {mixing["iters_per_epoch"]} '
+                'iterations; the run does not follow the cached batches')
+        rows = mixed_row_index(mixing, step, rank, count)
+        return torch.from_numpy(
+            np.array(self._array(epoch)[rows], dtype=np.float32)).to(device)
 
     def logits(self, epochs: Sequence[int], indices: Sequence[int],
                device: Optional[torch.device] = None) -> torch.Tensor:

@@ -52,5 +52,14 @@ class CachedTeacher(BaseModel):
                 'carry: the training loader needs seeded_augment=True (and '
                 'the cache answers training batches only)')
         epochs, indices = zip(*keys)
-        return self.head.fc(
-            self.reader.logits(epochs, indices, device=inputs.device))
+        if self.reader.manifest.get('mixing'):
+            # Mixed images: keyed by the batch the run is at.
+            from mmengine.dist import get_rank
+            from mmengine.logging import MessageHub
+            iteration = MessageHub.get_current_instance().get_info('iter')
+            logits = self.reader.mixed_logits(
+                epochs[0], iteration, get_rank(), len(keys),
+                device=inputs.device)
+        else:
+            logits = self.reader.logits(epochs, indices, device=inputs.device)
+        return self.head.fc(logits)

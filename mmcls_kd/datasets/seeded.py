@@ -29,11 +29,22 @@ class SampleKey(NamedTuple):
     seed: int
 
 
-def sample_seed(seed: int, epoch: int, index: int) -> int:
-    """A 63-bit seed of its own for sample ``index`` in ``epoch``."""
-    state = np.random.SeedSequence([seed, epoch, index]).generate_state(
+def _seed_of(*numbers: int) -> int:
+    """A 63-bit seed drawn from ``numbers`` (NumPy's SeedSequence)."""
+    state = np.random.SeedSequence(list(numbers)).generate_state(
         2, dtype=np.uint32)
     return (int(state[0]) << 31) ^ int(state[1])
+
+
+def sample_seed(seed: int, epoch: int, index: int) -> int:
+    """The seed of sample ``index``'s transforms in ``epoch``."""
+    return _seed_of(seed, epoch, index)
+
+
+def batch_seed(seed: int, epoch: int, iteration: int, rank: int) -> int:
+    """The seed of a batch's augments (the trailing 1 keeps it apart from
+    every sample seed)."""
+    return _seed_of(seed, epoch, iteration, rank, 1)
 
 
 @DATA_SAMPLERS.register_module()
@@ -125,3 +136,54 @@ def seeded_loader(dataloader: dict) -> dict:
     dataloader['dataset'] = dict(
         type=SeededAugment, dataset=dataloader['dataset'])
     return dataloader
+
+
+class SeededBatchAugment:
+    """A data preprocessor's batch augments (MMPretrain's Mixup/CutMix
+    ``RandomBatchAugment``) drawing from generators seeded by (seed, epoch,
+    iteration, rank) instead of the main process's global ones, which
+    everything else in the run also draws from; the process's states are
+    put back after. The epoch and iteration are the runner's, read from the
+    message hub (MMEngine's ``RuntimeInfoHook`` keeps them there).
+
+    Args:
+        augments (callable): the wrapped batch augments.
+        seed (int): the run's seed.
+    """
+
+    def __init__(self, augments, seed: int) -> None:
+        self.augments = augments
+        self.seed = seed
+
+    def __call__(self, inputs: torch.Tensor, scores: torch.Tensor):
+        from mmengine.dist import get_rank
+        from mmengine.logging import MessageHub
+        hub = MessageHub.get_current_instance()
+        epoch, iteration = hub.get_info('epoch'), hub.get_info('iter')
+        if epoch is None or iteration is None:
+            raise RuntimeError(
+                'seeded batch augments need the epoch and iteration of the '
+                'run in the message hub (MMEngine\'s RuntimeInfoHook)')
+        own = batch_seed(self.seed, epoch, iteration, get_rank())
+        states = (random.getstate(), np.random.get_state(),
+                  torch.get_rng_state())
+        try:
+            random.seed(own)
+            np.random.seed(own % 2**32)
+            torch.manual_seed(own)
+            return self.augments(inputs, scores)
+        finally:
+            random.setstate(states[0])
+            np.random.set_state(states[1])
+            torch.set_rng_state(states[2])
+
+
+def seed_batch_augments(preprocessor, seed: int) -> bool:
+    """Make ``preprocessor``'s batch augments seeded (once); whether it has
+    any."""
+    augments = getattr(preprocessor, 'batch_augments', None)
+    if augments is None:
+        return False
+    if not isinstance(augments, SeededBatchAugment):
+        preprocessor.batch_augments = SeededBatchAugment(augments, seed)
+    return True

@@ -201,15 +201,9 @@ def check_teacher_cache(cfg) -> None:
     if not cache or cfg.get('train_dataloader') is None:
         return
     from mmcls_kd.cache import check_run, read_manifest
-    from mmcls_kd.cache.manifest import batch_augments
     if not cfg.train_dataloader.get('seeded_augment'):
         raise ValueError(
             f'model.teacher_cache={cache}: the cache is read by epoch and '
             'sample, and holds the augmentation seeded by them; set '
             'train_dataloader.seeded_augment=True')
-    if batch_augments(cfg):
-        raise ValueError(
-            f'model.teacher_cache={cache}: the student mixes its batches '
-            '(Mixup/CutMix), and the cache holds the teacher on single '
-            'images only')
     check_run(read_manifest(cache), cfg, cache)

@@ -13,7 +13,7 @@ from mmengine.runner import CheckpointLoader, Runner
 from mmcls_kd.checkpoint import (StateDictMismatchError, fit_report,
                                  is_distillation_state, split_student,
                                  state_dict_of)
-from mmcls_kd.datasets.seeded import seeded_loader
+from mmcls_kd.datasets.seeded import seed_batch_augments, seeded_loader
 from mmcls_kd.registry import RUNNERS
 from .dist import exit_with_launcher, init_cpu_dist
 from .hooks.rng_state import training_rng_state
@@ -24,7 +24,7 @@ from .workdir_lock import lock_work_dir
 # Hooks every KDRunner run has, in addition to the configured ones.
 _ALWAYS_ON_HOOKS = ('FiniteLossHook', 'RNGStateHook', 'RankMeanLossHook',
                     'DistillLossWarmupHook', 'CollectiveWatchdogHook',
-                    'PlainCheckpointHook')
+                    'PlainCheckpointHook', 'CTKDCurriculumHook')
 #: The gloo process group's timeout of CPU runs without
 #: ``env_cfg.dist_cfg.timeout``: a stopped rank ends the run after 5 minutes
 #: instead of PyTorch's 30 (CPU steps are short; GPU runs keep MMEngine's).
@@ -222,12 +222,22 @@ class KDRunner(Runner):
 
     def train(self):
         try:
+            self._seed_batch_augments()
             self._check_teacher_cache_data()
             return super().train()
         finally:
             lock = getattr(self, '_work_dir_lock', None)
             if lock is not None:
                 lock.release()
+
+    def _seed_batch_augments(self) -> None:
+        """With ``train_dataloader.seeded_augment``, the batch augments
+        (Mixup/CutMix) draw from (seed, epoch, iteration, rank) too."""
+        loader = self.cfg.get('train_dataloader') or {}
+        if isinstance(loader, dict) and loader.get('seeded_augment'):
+            model = self.model.module if is_model_wrapper(
+                self.model) else self.model
+            seed_batch_augments(model.data_preprocessor, self.seed)
 
     def _check_teacher_cache_data(self) -> None:
         """The data list of a cached teacher's run, checked against the
@@ -239,7 +249,8 @@ class KDRunner(Runner):
         if cache:
             from mmcls_kd.cache import check_run, read_manifest
             check_run(read_manifest(cache), self.cfg, cache,
-                      dataset=self.train_dataloader.dataset)
+                      dataset=self.train_dataloader.dataset,
+                      world_size=self.world_size)
 
     def wrap_model(self, model_wrapper_cfg, model):
         if (self.distributed and not torch.cuda.is_available()
