@@ -204,6 +204,7 @@ def check_teacher_cache(cfg) -> None:
     if not cfg.train_dataloader.get('seeded_augment'):
         raise ValueError(
             f'model.teacher_cache={cache}: the cache is read by epoch and '
-            'sample, and holds the augmentation seeded by them; set '
-            'train_dataloader.seeded_augment=True')
+            'sample, and holds the augmentation seeded by them; leave '
+            'train_dataloader.seeded_augment on (True, the default with a '
+            'cache)')
     check_run(read_manifest(cache), cfg, cache)

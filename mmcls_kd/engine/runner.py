@@ -134,6 +134,13 @@ class KDRunner(Runner):
 
     @classmethod
     def from_cfg(cls, cfg) -> 'KDRunner':
+        loader = cfg.get('train_dataloader')
+        if ((cfg.get('model') or {}).get('teacher_cache')
+                and isinstance(loader, dict)
+                and loader.get('seeded_augment') is None):
+            # A cache holds the seeded augmentation: a run from it uses it
+            # unless told otherwise (which the preflight then refuses).
+            loader['seeded_augment'] = True
         preflight(cfg)
         return super().from_cfg(cfg)
 

@@ -22,6 +22,8 @@ EPOCHS = 2
 
 
 def _options(teacher, **extra):
+    # seeded_augment is the default of a run from a cache; the online run
+    # sets it to see the same images.
     return {
         'model.teacher_ckpt': teacher,
         'train_dataloader.dataset.indices': 32,
@@ -132,7 +134,7 @@ def _refused(tmp_path, cache, teacher, match, config=KD_CONFIG, **extra):
     ({'train_dataloader.dataset.indices': 24},
      r'the number of training samples is 32 in the cache and 24'),
     ({'train_dataloader.seeded_augment': False},
-     r'set train_dataloader.seeded_augment=True'),
+     r'leave train_dataloader.seeded_augment on'),
 ])
 def test_a_run_the_cache_was_not_built_for_is_refused(
         extra, match, caches, tmp_path, random_teacher_ckpt):
@@ -224,3 +226,13 @@ def test_a_run_that_mixes_its_batches_reads_the_teacher_on_them(
     _refused(tmp_path / 'refused', cache, random_teacher_ckpt,
              r'the batch size per process is 16 in the cache and 8',
              config=mixing_config, **{'train_dataloader.batch_size': 8})
+
+
+def test_a_run_from_a_cache_seeds_its_augmentation_by_default(
+        caches, random_teacher_ckpt, tmp_path):
+    options = _options(random_teacher_ckpt,
+                       **{'model.teacher_cache': str(caches / 'float32'),
+                          'work_dir': str(tmp_path)})
+    del options['train_dataloader.seeded_augment']
+    runner = build_runner(load_config(KD_CONFIG, options))
+    assert runner.cfg.train_dataloader.seeded_augment is True
