@@ -2,7 +2,7 @@
 its logits, for runs that read them instead (``model.teacher_cache=DIR``).
 
     python tools/cache_teacher.py CONFIG --epochs E --out DIR
-        [--dtype float16|float32] [--batch-size N]
+        [--dtype float16|float32] [--topk K] [--batch-size N]
         [--cfg-options key=value ...] [--launcher {none,pytorch,slurm,mpi}]
 
 The images are those the student sees: augmentation seeded by (seed, epoch,
@@ -26,6 +26,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--out', required=True, help='the cache directory')
     parser.add_argument('--dtype', choices=['float16', 'float32'],
                         default='float16', help='stored precision')
+    parser.add_argument('--topk', type=int,
+                        help='keep the K largest logits of each row (and '
+                        'what restores the rest at the losses\' '
+                        'temperature) instead of all')
     parser.add_argument('--batch-size', type=int,
                         help='teacher batch (default: the config\'s)')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
@@ -61,7 +65,7 @@ def main(argv=None) -> int:
         else:
             init_cpu_dist(args.launcher)
     manifest = build_cache(cfg, args.out, args.epochs, args.dtype,
-                           args.batch_size)
+                           args.batch_size, topk=args.topk)
     if int(os.environ.get('RANK', 0)) == 0:
         top1 = manifest.get('teacher_accuracy')
         shown = f'{top1:.2f}' if top1 is not None else 'not measured'

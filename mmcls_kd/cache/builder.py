@@ -6,13 +6,13 @@ from typing import Callable, Optional
 
 import torch
 from mmengine.dist import barrier, get_rank, get_world_size
-
 from mmengine.logging import MessageHub
 
 from mmcls_kd.datasets.seeded import seed_batch_augments
 from .manifest import make_manifest
 from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
-                    mixed_rows, read_manifest, write_manifest)
+                    mixed_rows, read_manifest, record_parts, write_manifest)
+from .topk import cache_temperature, encode_topk, topk_kl
 
 
 def _refuse_unless_cacheable(cfg) -> None:
@@ -46,6 +46,21 @@ def _loader(cfg, batch_size: Optional[int], mixing: bool):
     return KDRunner.build_dataloader(loader, seed=cfg.randomness.seed)
 
 
+def _record(manifest: dict, logits: torch.Tensor, data: dict) -> dict:
+    """What the cache keeps of a batch's teacher logits."""
+    if not manifest.get('topk'):
+        return {'logits': logits.float()}
+    target = torch.cat([s.gt_label for s in data['data_samples']])
+    record = encode_topk(logits, target, manifest['topk'],
+                         manifest['temperature'])
+    if 'topk_kl' not in manifest:
+        # What the top-k rows lose, on the first batch built.
+        manifest['topk_kl'] = topk_kl(logits.cpu(), target.cpu(),
+                                      manifest['topk'],
+                                      manifest['temperature'])
+    return record
+
+
 def teacher_accuracy(algorithm, cfg) -> Optional[float]:
     """Top-1 of the teacher on the validation set, as the teacher-once
     validation would report it."""
@@ -70,22 +85,26 @@ def build_cache(cfg,
                 epochs: int,
                 dtype: str = 'float16',
                 batch_size: Optional[int] = None,
-                progress: Callable[[str], None] = print) -> dict:
+                progress: Callable[[str], None] = print,
+                topk: Optional[int] = None) -> dict:
     """Write the teacher's logits of epochs ``0 .. epochs - 1`` to ``out``
     (rows split over the ranks of a process group, if any); epochs already
     complete are kept, so a killed build continues where it stopped and
-    gives the same files. Returns the manifest."""
+    gives the same files. ``topk``: keep the K largest logits of each row
+    and what restores the rest at the losses' temperature
+    (:mod:`mmcls_kd.cache.topk`). Returns the manifest."""
     from mmengine.registry import DefaultScope
     if dtype not in DTYPES:
         raise ValueError(f'dtype must be one of {DTYPES}, got {dtype!r}')
     _refuse_unless_cacheable(cfg)
     with DefaultScope.overwrite_default_scope(
             cfg.get('default_scope', 'mmcls_kd')):
-        return _build(cfg, out, epochs, dtype, batch_size, progress)
+        return _build(cfg, out, epochs, dtype, batch_size, progress, topk)
 
 
 def _build(cfg, out: str, epochs: int, dtype: str,
-           batch_size: Optional[int], progress: Callable[[str], None]) -> dict:
+           batch_size: Optional[int], progress: Callable[[str], None],
+           topk: Optional[int]) -> dict:
     from mmcls_kd.apis.model import build_model
     rank, world = get_rank(), get_world_size()
     device = 'cuda' if torch.cuda.is_available() else 'cpu'
@@ -100,11 +119,17 @@ def _build(cfg, out: str, epochs: int, dtype: str,
     os.makedirs(out, exist_ok=True)
     manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes,
                              mixing)
+    if topk:
+        if mixing or not 0 < topk < num_classes:
+            raise ValueError(
+                f'--topk {topk}: needs 0 < K < {num_classes} classes and a '
+                'student that does not mix its batches')
+        manifest.update(topk=topk, temperature=cache_temperature(cfg))
     if os.path.isfile(os.path.join(out, 'manifest.json')):
         previous = read_manifest(out)
-        kept = {k: v for k, v in previous.items()
-                if k not in ('epochs', 'teacher_accuracy')}
-        if kept != {k: v for k, v in manifest.items() if k != 'epochs'}:
+        varying = ('epochs', 'teacher_accuracy', 'topk_kl')
+        kept = {k: v for k, v in previous.items() if k not in varying}
+        if kept != {k: v for k, v in manifest.items() if k not in varying}:
             raise ValueError(f'{out} holds a cache of another teacher, '
                              'recipe or data: give another --out')
     done = set(complete_epochs(out, epochs))
@@ -116,11 +141,12 @@ def _build(cfg, out: str, epochs: int, dtype: str,
         if epoch in done:
             progress(f'epoch {epoch}: cached already')
             continue
+        parts = record_parts(manifest)
         if rank == 0:
-            writer = EpochWriter(out, epoch, shape, dtype, create=True)
+            writer = EpochWriter(out, epoch, shape[0], parts, create=True)
         barrier()
         if rank != 0:
-            writer = EpochWriter(out, epoch, shape, dtype, create=False)
+            writer = EpochWriter(out, epoch, shape[0], parts, create=False)
         loader.sampler.set_epoch(epoch)
         hub.update_info('epoch', epoch)
         with torch.no_grad():
@@ -131,13 +157,17 @@ def _build(cfg, out: str, epochs: int, dtype: str,
                 logits = algorithm.teacher(data['inputs'], mode='tensor')
                 rows = mixed_row_index(mixing, step, rank, len(logits)) if \
                     mixing else [s.sample_idx for s in data['data_samples']]
-                writer.write(rows, logits)
+                writer.write(rows, _record(manifest, logits, data))
         writer.close()
         barrier()
         if rank == 0:
             writer.publish()
             progress(f'epoch {epoch}: {shape[0]} rows written by {world} '
                      f'process(es)')
+            if 'topk_kl' in manifest:
+                progress(f'top-{topk}: KL(full || restored) at tau '
+                         f'{manifest["temperature"]:g} on the first batch: '
+                         f'{manifest["topk_kl"]:.3g}')
         barrier()
     if rank == 0:
         manifest['teacher_accuracy'] = teacher_accuracy(algorithm, cfg)

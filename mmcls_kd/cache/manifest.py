@@ -135,6 +135,13 @@ def check_run(manifest: dict,
     if batch_augments(cfg) != manifest.get('batch_augments'):
         refuse('the batch augments (Mixup/CutMix)',
                manifest.get('batch_augments'), batch_augments(cfg))
+    if manifest.get('topk'):
+        from .topk import cache_temperature
+        tau = cache_temperature(cfg)
+        if tau != manifest['temperature']:
+            refuse('the losses\' temperature', manifest['temperature'], tau,
+                   ' (a top-k cache restores the teacher at its own '
+                   'temperature only)')
     mixing = manifest.get('mixing')
     if mixing is not None:
         # Mixed images depend on which samples share a batch.

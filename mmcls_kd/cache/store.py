@@ -46,6 +46,22 @@ def complete_epochs(cache_dir: str, epochs: int) -> List[int]:
     return [e for e in range(epochs) if osp.isfile(epoch_file(cache_dir, e))]
 
 
+def record_parts(manifest: dict) -> dict:
+    """``{name: (row shape, dtype)}`` of what a row of the cache holds: the
+    logits, or with ``topk`` the K largest logits, their classes, the
+    target's class and logit and the log-sum-exp at the temperature."""
+    k = manifest.get('topk')
+    if not k:
+        return {'logits': ((manifest['num_classes'], ), manifest['dtype'])}
+    return {
+        'values': ((k, ), manifest['dtype']),
+        'index': ((k, ), 'int32'),
+        'target': ((), 'int32'),
+        'target_logit': ((), 'float32'),
+        'lse': ((), 'float32'),
+    }
+
+
 def mixed_rows(mixing: dict) -> int:
     """Rows of an epoch of mixed batches: one per position of every batch
     of every process."""
@@ -62,39 +78,59 @@ def mixed_row_index(mixing: dict, step: int, rank: int,
 
 
 class EpochWriter:
-    """Rows of one epoch's array, written by any number of processes
-    (each opens the array created by the main one and fills its rows).
+    """Rows of one epoch's arrays, written by any number of processes (each
+    opens the arrays created by the main one and fills its rows).
 
     Args:
         cache_dir (str): the cache.
         epoch (int): the epoch.
-        shape (tuple): ``(samples, classes)``.
-        dtype (str): ``'float16'`` or ``'float32'``.
-        create (bool): create the file (the main process, before the
-            others open it).
+        rows (int): rows of the epoch.
+        parts (dict): ``{name: (row shape, dtype)}`` of the arrays; the first
+            is ``epoch_<e>.npy``, the others ``epoch_<e>.<name>.npy``.
+        create (bool): create the files (the main process, before the
+            others open them).
     """
 
-    def __init__(self, cache_dir: str, epoch: int, shape: Sequence[int],
-                 dtype: str, create: bool) -> None:
-        self.final = epoch_file(cache_dir, epoch)
-        self.partial = f'{self.final}.partial'
+    def __init__(self, cache_dir: str, epoch: int, rows: int, parts: dict,
+                 create: bool) -> None:
         mode = 'w+' if create else 'r+'
-        self.array = np.lib.format.open_memmap(
-            self.partial, mode=mode, dtype=dtype, shape=tuple(shape))
+        self.files = part_files(cache_dir, epoch, list(parts))
+        self.arrays = {
+            name: np.lib.format.open_memmap(
+                f'{self.files[name]}.partial', mode=mode, dtype=dtype,
+                shape=(rows, ) + tuple(shape))
+            for name, (shape, dtype) in parts.items()
+        }
 
-    def write(self, rows: Sequence[int], logits: torch.Tensor) -> None:
-        self.array[np.asarray(rows)] = logits.detach().float().cpu().numpy(
-        ).astype(self.array.dtype)
+    def write(self, rows: Sequence[int], record: dict) -> None:
+        """Fill ``rows`` of every part from ``record`` (tensors or arrays)."""
+        index = np.asarray(rows)
+        for name, array in self.arrays.items():
+            value = record[name]
+            if isinstance(value, torch.Tensor):
+                value = value.detach().cpu().numpy()
+            array[index] = value.astype(array.dtype)
 
     def close(self) -> None:
-        """Flush this process's rows to the file."""
-        self.array.flush()
-        del self.array
+        """Flush this process's rows to the files."""
+        for array in self.arrays.values():
+            array.flush()
+        self.arrays = {}
 
     def publish(self) -> None:
-        """Rename the complete array into place (the main process, once
-        every writer has closed)."""
-        os.replace(self.partial, self.final)
+        """Rename the complete arrays into place, the first last (the main
+        process, once every writer has closed)."""
+        for path in reversed(list(self.files.values())):
+            os.replace(f'{path}.partial', path)
+
+
+def part_files(cache_dir: str, epoch: int, names: List[str]) -> dict:
+    """The file of each part of an epoch (the first: ``epoch_<e>.npy``)."""
+    first = epoch_file(cache_dir, epoch)
+    return {
+        name: first if i == 0 else first[:-len('.npy')] + f'.{name}.npy'
+        for i, name in enumerate(names)
+    }
 
 
 class CacheReader:
@@ -107,18 +143,33 @@ class CacheReader:
     def __init__(self, cache_dir: str) -> None:
         self.cache_dir = cache_dir
         self.manifest = read_manifest(cache_dir)
-        self._arrays: Dict[int, np.ndarray] = {}
+        self._parts: Dict[int, Dict[str, np.ndarray]] = {}
 
-    def _array(self, epoch: int) -> np.ndarray:
-        if epoch not in self._arrays:
-            path = epoch_file(self.cache_dir, epoch)
-            if not osp.isfile(path):
+    def _epoch(self, epoch: int) -> Dict[str, np.ndarray]:
+        if epoch not in self._parts:
+            if not osp.isfile(epoch_file(self.cache_dir, epoch)):
                 raise FileNotFoundError(
                     f'teacher cache {self.cache_dir} has no epoch {epoch} '
                     f'(it holds {self.manifest["epochs"]}): build more '
                     'epochs with tools/cache_teacher.py --epochs')
-            self._arrays[epoch] = np.load(path, mmap_mode='r')
-        return self._arrays[epoch]
+            names = list(record_parts(self.manifest))
+            self._parts[epoch] = {
+                name: np.load(path, mmap_mode='r')
+                for name, path in part_files(self.cache_dir, epoch,
+                                             names).items()
+            }
+        return self._parts[epoch]
+
+    def _restore(self, epoch: int, rows) -> np.ndarray:
+        """Float32 logits of ``rows`` of ``epoch``."""
+        parts = self._epoch(epoch)
+        if not self.manifest.get('topk'):
+            return np.asarray(parts['logits'][rows], dtype=np.float32)
+        from .topk import restore_topk
+        return restore_topk({name: np.asarray(array[rows])
+                             for name, array in parts.items()},
+                            self.manifest['num_classes'],
+                            self.manifest['temperature'])
 
     def mixed_logits(self, epoch: int, iteration: int, rank: int,
                      count: int,
@@ -133,8 +184,7 @@ class CacheReader:
                 f'not in epoch {epoch} of {mixing["iters_per_epoch"]} '
                 'iterations; the run does not follow the cached batches')
         rows = mixed_row_index(mixing, step, rank, count)
-        return torch.from_numpy(
-            np.array(self._array(epoch)[rows], dtype=np.float32)).to(device)
+        return torch.from_numpy(self._restore(epoch, rows)).to(device)
 
     def logits(self, epochs: Sequence[int], indices: Sequence[int],
                device: Optional[torch.device] = None) -> torch.Tensor:
@@ -144,5 +194,5 @@ class CacheReader:
                        dtype=np.float32)
         for epoch in np.unique(epochs):
             here = epochs == epoch
-            out[here] = self._array(int(epoch))[indices[here]]
+            out[here] = self._restore(int(epoch), indices[here])
         return torch.from_numpy(out).to(device)

@@ -236,3 +236,54 @@ def test_a_run_from_a_cache_seeds_its_augmentation_by_default(
     del options['train_dataloader.seeded_augment']
     runner = build_runner(load_config(KD_CONFIG, options))
     assert runner.cfg.train_dataloader.seeded_augment is True
+
+
+def test_the_top_k_rule_keeps_the_kept_classes_and_the_rest_mass():
+    """Independent of the cache: restored probabilities at tau equal the
+    teacher's for the top-k classes and the target, and the other classes
+    share the rest of the mass evenly."""
+    from mmcls_kd.cache.topk import encode_topk, restore_topk
+    g = torch.Generator().manual_seed(0)
+    logits = torch.randn(6, 10, generator=g, dtype=torch.float64) * 3
+    target = torch.tensor([0, 9, 3, 3, 7, 1])
+    tau, k = 4.0, 3
+    record = {n: v.numpy() for n, v in
+              encode_topk(logits, target, k, tau).items()}
+    restored = torch.from_numpy(restore_topk(record, 10, tau)).double()
+    p_full = torch.softmax(logits / tau, dim=1)
+    p_kept = torch.softmax(restored / tau, dim=1)
+    for row in range(6):
+        kept = set(logits[row].topk(k).indices.tolist()) | {
+            int(target[row])}
+        others = [c for c in range(10) if c not in kept]
+        for c in kept:
+            assert p_kept[row, c].item() == pytest.approx(
+                p_full[row, c].item(), rel=1e-5)
+        share = p_full[row, others].sum().item() / len(others)
+        for c in others:
+            assert p_kept[row, c].item() == pytest.approx(share, rel=1e-5)
+
+
+@pytest.mark.slow
+def test_a_top_k_cache_serves_its_temperature_within_its_loss(
+        caches, tmp_path, random_teacher_ckpt, capsys):
+    cache = tmp_path / 'top5'
+    cfg = load_config(KD_CONFIG, _options(
+        random_teacher_ckpt, **{'train_dataloader.num_workers': 0,
+                                'train_dataloader.persistent_workers': False}))
+    manifest = build_cache(cfg, str(cache), EPOCHS, 'float32', topk=5)
+    assert manifest['temperature'] == 4.0  # the KD quick start's tau
+    assert 0 < manifest['topk_kl'] < 0.05
+    online, cached = tmp_path / 'online', tmp_path / 'cached'
+    train_in_process(KD_CONFIG, online, _options(random_teacher_ckpt))
+    train_in_process(
+        KD_CONFIG, cached,
+        _options(random_teacher_ckpt, **{'model.teacher_cache': str(cache)}))
+    for it, row in scalars(online).items():
+        # The KD loss moves by about the KL the builder reported.
+        assert abs(scalars(cached)[it]['distill.loss_kd'] -
+                   row['distill.loss_kd']) < 0.1 * row['distill.loss_kd']
+    # Another temperature is refused: the cache restores tau 4 only.
+    _refused(tmp_path / 'refused', cache, random_teacher_ckpt,
+             r"the losses' temperature is 4.0 in the cache and 2.0",
+             **{'model.distiller.distill_losses.loss_kd.tau': 2.0})

@@ -27,8 +27,9 @@ DATASETS = {'CIFAR-100': (50000, 100), 'ImageNet': (1281167, 1000)}
 def _synthetic_cache(out: str, rows: int, classes: int) -> None:
     """A cache of random logits (the step reads ``rows`` of them)."""
     from mmcls_kd.cache.store import EpochWriter, write_manifest
-    writer = EpochWriter(out, 0, (rows, classes), 'float16', create=True)
-    writer.write(list(range(rows)), torch.randn(rows, classes))
+    writer = EpochWriter(
+        out, 0, rows, {'logits': ((classes, ), 'float16')}, create=True)
+    writer.write(list(range(rows)), {'logits': torch.randn(rows, classes)})
     writer.close()
     writer.publish()
     write_manifest(out, dict(num_classes=classes, epochs=1, dtype='float16'))
@@ -121,11 +122,15 @@ def main() -> None:
         print(f'\nreading a batch of {args.batch} random rows (1000 classes, '
               f'float16): {read * 1e3:.2f} ms, {read / plain:.4f} of the '
               'plain step')
-    print('\ncache size per epoch (full logits):')
+    print('\ncache size per epoch:')
     for name, (rows, classes) in DATASETS.items():
         for dtype, size in (('float16', 2), ('float32', 4)):
             mib = rows * classes * size / 2**20
-            print(f'  {name:<10} {dtype}: {mib:10.1f} MiB')
+            print(f'  {name:<10} full logits, {dtype}: {mib:10.1f} MiB')
+        for k in (10, 50):
+            # float16 values, int32 classes, target class, its logit, lse.
+            mib = rows * (k * (2 + 4) + 4 + 4 + 4) / 2**20
+            print(f'  {name:<10} top-{k}, float16:    {mib:10.1f} MiB')
 
 
 if __name__ == '__main__':
