@@ -69,3 +69,19 @@ def test_a_sampler_other_than_the_default_is_refused():
                        'RepeatAugSampler'):
         seeded_loader(dict(dataset=dict(type='Digits'), seeded_augment=True,
                            sampler=dict(type='RepeatAugSampler')))
+
+
+def test_sample_indices_are_global_across_a_concatenation():
+    from mmcls_kd.datasets import SampleKey, SeededAugment
+    from mmcls_kd.registry import DATASETS
+    from mmengine.registry import DefaultScope
+    part = dict(type='Digits', split='train', indices=4,
+                pipeline=[dict(type='PackInputs')])
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        concat = DATASETS.build(
+            dict(type='ConcatDataset', datasets=[part, part]))
+    wrapped = SeededAugment(concat)
+    found = [wrapped[SampleKey(i, 0, 0)]['data_samples'].sample_idx
+             for i in range(len(wrapped))]
+    # Each part alone numbers its samples 0..3.
+    assert found == list(range(8))
