@@ -4,6 +4,7 @@ Each logit loss is a function returning the loss of each sample (N,) and a
 registered module that validates its inputs, reduces the batch as the
 method does and applies ``loss_weight`` last.
 """
+from .dist import DISTLoss, dist_loss
 from .dkd import DKDLoss, dkd_loss
 from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
 from .kd import KDLoss, kd_loss
@@ -13,12 +14,13 @@ from .tfkd import TfKDRegLoss, tfkd_reg_loss
 from .uskd import USKDLoss, uskd_loss
 from .uskd_labels import USKDSoftLabels, uskd_soft_labels
 from .wsld import WSLDLoss, wsld_loss
+from .wttm import WTTMLoss, wttm_loss
 from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
-    'CRDLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss', 'NormKDLoss',
-    'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss', 'USKDSoftLabels',
-    'WSLDLoss', 'ZipfLSLoss', 'dkd_loss', 'kd_loss', 'nkd_loss',
-    'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss',
-    'zipf_ls_loss'
+    'CRDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss',
+    'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss',
+    'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss', 'dist_loss',
+    'dkd_loss', 'kd_loss', 'nkd_loss', 'tfkd_reg_loss', 'uskd_loss',
+    'uskd_soft_labels', 'wsld_loss', 'wttm_loss', 'zipf_ls_loss'
 ]

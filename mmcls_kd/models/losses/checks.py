@@ -7,7 +7,7 @@ from typing import Any, Optional, Sequence, Union
 import torch
 from torch import Tensor
 
-from .ops import NORM_TAU
+from .ops import PER_SAMPLE_TAUS
 
 # How far a row of soft labels may sum from 1 (Mixup/CutMix scores are
 # exact up to rounding; label-smoothed half-precision scores are not).
@@ -83,12 +83,14 @@ def check_count(owner: str, name: str, value: Any, minimum: int) -> int:
 
 
 def check_tau(owner: str, tau: Union[float, str], t_norm: float) -> None:
-    """A fixed temperature must be positive, or ``'norm'``; ``t_norm``
-    must be positive either way."""
+    """A fixed temperature must be positive, or one of the per-sample
+    temperatures (``'norm'``, ``'zscore'``); ``t_norm`` must be positive
+    either way."""
     if isinstance(tau, str):
-        if tau != NORM_TAU:
-            raise ValueError(f'{owner}: tau must be a number > 0 or '
-                             f'{NORM_TAU!r}, got {tau!r}')
+        if tau not in PER_SAMPLE_TAUS:
+            raise ValueError(f'{owner}: tau must be a number > 0 or one of '
+                             f'{", ".join(map(repr, PER_SAMPLE_TAUS))}, '
+                             f'got {tau!r}')
     else:
         check_range(owner, 'tau', tau, low=0, low_open=True)
     check_range(owner, 't_norm', t_norm, low=0, low_open=True)

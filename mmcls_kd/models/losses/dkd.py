@@ -47,19 +47,23 @@ def dkd_loss(preds_S: Tensor,
 
     where ``p_{\\t}`` is the softmax over the non-target logits only. With
     ``tau='norm'`` the temperatures are NormKD's per sample and model, and
-    ``tau^2`` is the teacher's ``T^2``. Teacher logits are detached;
-    half-precision inputs are computed in float32.
+    ``tau^2`` is the teacher's ``T^2``; with ``tau='zscore'`` the logits are
+    standardised per sample (logit standardisation, arXiv 2403.01427) and
+    divided by the base temperature ``t_norm``, and ``tau^2`` is
+    ``t_norm^2``. Teacher logits are detached; half-precision inputs are
+    computed in float32.
 
     Args:
         preds_S (Tensor): Student logits, (N, C) with C >= 2.
         preds_T (Tensor): Teacher logits, (N, C).
         gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
             (N, C) whose argmax is the target class.
-        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
+        tau (float | str): Temperature, or ``'norm'`` or ``'zscore'``.
+            Defaults to 1.0.
         alpha (float): Weight of TCKD. Defaults to 1.0.
         beta (float): Weight of NCKD. Defaults to 8.0.
-        t_norm (float): NormKD's ``T_norm`` for ``tau='norm'``. Defaults to
-            2.0.
+        t_norm (float): NormKD's ``T_norm`` or the base temperature of
+            ``tau='zscore'``. Defaults to 2.0.
 
     Returns:
         Tensor: The loss of each sample, (N,).
@@ -112,18 +116,25 @@ class DKDLoss(WarmupMixin, nn.Module):
     With ``tau='norm'`` each sample gets NormKD's temperatures (teacher and
     student separately, see :class:`NormKDLoss`) and the ``tau^2`` factors
     become the teacher's per-sample ``T^2``: NormKD applied to DKD, the
-    NormKD code's ``dkd_loss_norm``.
+    NormKD code's ``dkd_loss_norm``. With ``tau='zscore'`` the logits are
+    z-scored per sample and divided by the base temperature ``t_norm``, and
+    the factors are ``t_norm^2``: DKD with logit standardisation (arXiv
+    2403.01427), as that paper's official code computes it (it
+    standardises over all classes, then drops the target for NCKD, as
+    here).
 
     Args:
-        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
+        tau (float | str): Temperature, or ``'norm'`` or ``'zscore'``.
+            Defaults to 1.0.
         alpha (float): Weight of TCKD. Defaults to 1.0.
         beta (float): Weight of NCKD. Defaults to 8.0 (CIFAR-100).
         warmup_epochs (int): Length of the linear warm-up in epochs; 0 for
             none. Defaults to 0.
         warmup_first_epoch (int): The first epoch's number in the warm-up
             formula (see :class:`WarmupMixin`). Defaults to 1 (DKD's code).
-        t_norm (float): NormKD's ``T_norm`` for ``tau='norm'``. Defaults to
-            2.0.
+        t_norm (float): NormKD's ``T_norm`` (``tau='norm'``) or logit
+            standardisation's base temperature (``tau='zscore'``). Defaults
+            to 2.0.
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
     """
 

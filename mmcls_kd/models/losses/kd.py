@@ -7,7 +7,7 @@ from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 from .checks import check_num_classes, check_range, check_tau, check_teacher
-from .ops import NORM_TAU, compute_dtype, kl_rows, soften, square
+from .ops import PER_SAMPLE_TAUS, compute_dtype, kl_rows, soften, square
 
 
 def kd_loss(preds_S: Tensor,
@@ -23,15 +23,19 @@ def kd_loss(preds_S: Tensor,
 
     With ``tau='norm'`` it is NormKD's loss (arXiv 2308.00520): each sample
     and each model gets the temperature ``T = t_norm * std(z)`` and the KL
-    is weighted by the teacher's ``T^2``. Teacher logits are detached;
+    is weighted by the teacher's ``T^2``. With ``tau='zscore'`` it is KD
+    with logit standardisation (arXiv 2403.01427): each row is z-scored and
+    divided by the base temperature ``t_norm``, and the KL weighted by
+    ``t_norm^2`` (see :func:`~.ops.soften`). Teacher logits are detached;
     half-precision inputs are computed in float32.
 
     Args:
         preds_S (Tensor): Student logits, (N, C).
         preds_T (Tensor): Teacher logits, (N, C).
-        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
-        t_norm (float): NormKD's ``T_norm``, used with ``tau='norm'`` only.
-            Defaults to 2.0.
+        tau (float | str): Temperature, or ``'norm'`` or ``'zscore'``.
+            Defaults to 1.0.
+        t_norm (float): NormKD's ``T_norm`` or logit standardisation's base
+            temperature; unused with a fixed ``tau``. Defaults to 2.0.
 
     Returns:
         Tensor: The loss of each sample, (N,).
@@ -54,12 +58,22 @@ class KDLoss(nn.Module):
     With ``tau='norm'`` each sample gets NormKD's temperature (see
     :class:`NormKDLoss`): ``T = t_norm * std(z)``, computed separately for
     the teacher's and the student's logits, and the sample's KL is weighted
-    by the teacher's ``T^2``.
+    by the teacher's ``T^2``. With ``tau='zscore'`` it is KD with logit
+    standardisation ("Logit Standardization in Knowledge Distillation",
+    Sun et al., CVPR 2024, arXiv 2403.01427, as its official code
+    sunshangquan/logit-standardization-KD computes it): both models' logits
+    are z-scored per sample, ``(z - mean(z)) / (std(z) + 1e-7)``, divided
+    by the base temperature ``t_norm``, and the KL is weighted by
+    ``t_norm^2``.
 
     Args:
-        tau (float | str): Temperature, or ``'norm'``. Defaults to 1.0.
-        t_norm (float): NormKD's ``T_norm``; only used with ``tau='norm'``.
-            Defaults to 2.0 (the official NormKD code's CIFAR-100 value).
+        tau (float | str): Temperature, or ``'norm'`` or ``'zscore'``.
+            Defaults to 1.0.
+        t_norm (float): NormKD's ``T_norm`` (``tau='norm'``) or logit
+            standardisation's base temperature (``tau='zscore'``); unused
+            with a fixed ``tau``. Defaults to 2.0 (the official NormKD
+            code's CIFAR-100 value, and the base temperature of the logit
+            standardisation code).
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
     """
 
@@ -86,7 +100,7 @@ class KDLoss(nn.Module):
             float32 inputs, float64 when an input is float64.
         """
         check_teacher(type(self).__name__, preds_S, preds_T)
-        if self.tau == NORM_TAU:
+        if self.tau in PER_SAMPLE_TAUS:
             # A standard deviation needs two values.
             check_num_classes(type(self).__name__, preds_S)
         loss = kd_loss(preds_S, preds_T, tau=self.tau, t_norm=self.t_norm)

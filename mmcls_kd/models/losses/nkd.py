@@ -8,7 +8,7 @@ from torch import Tensor
 from mmcls_kd.registry import MODELS
 from .checks import (check_labels, check_logits, check_num_classes,
                      check_option, check_range, check_tau)
-from .ops import (NORM_TAU, compute_dtype, drop_classes, soften, square,
+from .ops import (PER_SAMPLE_TAUS, compute_dtype, drop_classes, soften, square,
                   target_index)
 
 _NON_TARGET_MODES = ('normalized', 'kd', 'none')
@@ -44,14 +44,16 @@ def nkd_loss(preds_S: Tensor,
         tau (float | str): Temperature of the non-target term, or
             ``'norm'``: NormKD's per-sample temperatures (see
             :func:`kd_loss`), the term then weighted by the teacher's
-            ``T_i^2``. Defaults to 1.0.
+            ``T_i^2``, or ``'zscore'``: logit standardisation with the base
+            temperature ``t_norm``, the term weighted by ``t_norm^2``. The
+            target term keeps the raw logits. Defaults to 1.0.
         gamma (float): Weight of the non-target term. Defaults to 1.5.
         non_target (str): 'normalized' (the term above), 'kd' (KD's
             unnormalised ``-sum_{i != t} T_i log S_i`` with full-softmax
             probabilities at ``tau``, with the same ``gamma * tau^2``) or
             'none' (target term only): Table 5. Defaults to 'normalized'.
-        t_norm (float): NormKD's factor, used with ``tau='norm'`` only.
-            Defaults to 2.0.
+        t_norm (float): NormKD's factor or the base temperature of
+            ``tau='zscore'``; unused with a fixed ``tau``. Defaults to 2.0.
 
     Returns:
         Tensor: The loss of each sample, (N,).
@@ -96,7 +98,11 @@ class NKDLoss(nn.Module):
             1.0 (the paper's ImageNet value). ``'norm'`` gives each sample
             NormKD's temperature ``t_norm * std(logits)`` (arXiv 2308.00520),
             separately for teacher and student; the term is then weighted
-            by the teacher's ``T_i^2``.
+            by the teacher's ``T_i^2``. ``'zscore'`` standardises both
+            models' logits per sample (logit standardisation, arXiv
+            2403.01427; see :class:`KDLoss`) with the base temperature
+            ``t_norm``, the term weighted by ``t_norm^2``. The target term
+            is taken on the raw logits either way.
         gamma (float): Weight of the non-target term. Defaults to 1.5 (the
             paper's ImageNet value).
         non_target (str): The non-target term (Table 5):
@@ -110,8 +116,8 @@ class NKDLoss(nn.Module):
             - 'none': the target term only.
 
             Defaults to 'normalized'.
-        t_norm (float): NormKD's factor, used with ``tau='norm'`` only.
-            Defaults to 2.0.
+        t_norm (float): NormKD's factor or the base temperature of
+            ``tau='zscore'``; unused with a fixed ``tau``. Defaults to 2.0.
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
     """
 
@@ -148,7 +154,7 @@ class NKDLoss(nn.Module):
         """
         owner = type(self).__name__
         check_logits(owner, preds_S, preds_T, 'preds_T')
-        if self.tau == NORM_TAU:
+        if self.tau in PER_SAMPLE_TAUS:
             check_num_classes(owner, preds_S)
         check_labels(owner, gt_labels, preds_S)
         loss = nkd_loss(

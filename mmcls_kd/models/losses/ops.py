@@ -10,6 +10,12 @@ from torch import Tensor
 
 # ``tau='norm'``: NormKD's per-sample temperature (arXiv 2308.00520).
 NORM_TAU = 'norm'
+# ``tau='zscore'``: logit standardisation (arXiv 2403.01427).
+ZSCORE_TAU = 'zscore'
+# The temperatures computed from each row's logits.
+PER_SAMPLE_TAUS = (NORM_TAU, ZSCORE_TAU)
+# Added to the standard deviation by logit standardisation's official code.
+ZSCORE_EPS = 1e-7
 
 Temperature = Union[float, Tensor]
 
@@ -77,19 +83,33 @@ def drop_classes(logits: Tensor, index: Tensor) -> Tensor:
 
 def soften(logits: Tensor, tau: Union[float, str],
            t_norm: float) -> Tuple[Tensor, Temperature]:
-    """Divide logits by their temperature; return them and the temperature.
+    """Divide logits by their temperature; return them and the temperature
+    whose square (:func:`square`) weights the loss of each sample, KD's
+    ``tau^2``.
 
-    With ``tau='norm'`` each row gets NormKD's ``T_i = t_norm * std(z_i)``
-    (the unbiased standard deviation over the classes, as the official
-    NormKD code computes it), returned as an (N, 1) tensor. The rows are
-    centred first: softmax ignores the shift, and a row of equal logits
-    (std 0) then gives zeros, i.e. the uniform distribution, not 0 / 0.
+    Besides a fixed ``tau``, two temperatures computed from each row ``z``
+    (the unbiased standard deviation over the classes, as both methods'
+    official code computes it):
+
+    - ``'norm'``: NormKD's ``T = t_norm * std(z)`` (arXiv 2308.00520),
+      returned as an (N, 1) tensor: the losses weight each sample by the
+      teacher's ``T^2``.
+    - ``'zscore'``: logit standardisation's ``(z - mean(z)) / (std(z) +
+      1e-7) / t_norm`` (arXiv 2403.01427), ``t_norm`` being its base
+      temperature, returned as the temperature: every sample is weighted
+      by ``t_norm^2``, as in the official code.
+
+    The rows are centred in both cases: softmax ignores the shift, and a row
+    of equal logits (std 0) then gives zeros, i.e. the uniform
+    distribution, not 0 / 0.
     """
-    if tau != NORM_TAU:
+    if tau not in PER_SAMPLE_TAUS:
         return logits / tau, tau
-    temperature = logits.std(dim=1, keepdim=True) * t_norm
-    temperature = temperature.clamp_min(torch.finfo(logits.dtype).tiny)
     centred = logits - logits.mean(dim=1, keepdim=True)
+    std = logits.std(dim=1, keepdim=True)
+    if tau == ZSCORE_TAU:
+        return centred / (std + ZSCORE_EPS) / t_norm, t_norm
+    temperature = (std * t_norm).clamp_min(torch.finfo(logits.dtype).tiny)
     return centred / temperature, temperature
 
 

@@ -1,12 +1,15 @@
 """Weighted Soft Labels distillation (WSLD)."""
+from typing import Union
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .checks import check_labels, check_range, check_teacher
-from .ops import compute_dtype, target_index
+from .checks import (check_labels, check_num_classes, check_range, check_tau,
+                     check_teacher)
+from .ops import PER_SAMPLE_TAUS, compute_dtype, soften, square, target_index
 
 # Added to the teacher's cross-entropy before dividing by it, as in the
 # official code.
@@ -17,9 +20,10 @@ def wsld_loss(preds_S: Tensor,
               preds_T: Tensor,
               gt_labels: Tensor,
               *,
-              tau: float = 1.0) -> Tensor:
-    """The weighted soft cross-entropy of each sample, ``w_i * H_i``, of
-    "Rethinking Soft Labels for Knowledge Distillation: A Bias-Variance
+              tau: Union[float, str] = 1.0,
+              t_norm: float = 2.0) -> Tensor:
+    """The weighted soft cross-entropy of each sample, ``tau^2 * w_i * H_i``,
+    of "Rethinking Soft Labels for Knowledge Distillation: A Bias-Variance
     Tradeoff Perspective" (Zhou et al., ICLR 2021, arXiv 2102.00650): its
     weighted soft label loss as the official code
     (bellymonster/Weighted-Soft-Label-Distillation, ``WSLDistiller``)
@@ -30,33 +34,42 @@ def wsld_loss(preds_S: Tensor,
         w_i  = 1 - exp(-max(ce_S / (ce_T + 1e-7), 0))
         H_i  = -sum_k softmax(z_t / tau)_k log softmax(z_s / tau)_k
 
-    The loss of the method is ``tau^2`` times the batch mean of these values
-    (the code applies the factor after the mean; :class:`WSLDLoss`). The
-    weight carries no gradient. Teacher logits are detached; half-precision
-    inputs are computed in float32.
+    The loss of the method is ``alpha`` times the batch mean of these values
+    (:class:`WSLDLoss`; the code applies ``tau^2`` after the mean, the same
+    value). The weight carries no gradient. With ``tau='norm'`` or
+    ``'zscore'`` the soft term takes NormKD's or logit standardisation's
+    per-sample temperatures (see :func:`~.ops.soften`) and ``tau^2`` becomes
+    the teacher's ``T_i^2`` or ``t_norm^2``; the weight keeps temperature 1.
+    Teacher logits are detached; half-precision inputs are computed in
+    float32.
 
     Args:
         preds_S (Tensor): Student logits, (N, C).
         preds_T (Tensor): Teacher logits, (N, C).
         gt_labels (Tensor): Class indices (N,), or Mixup/CutMix scores
             (N, C) whose argmax is ``y``.
-        tau (float): Temperature of the soft term. Defaults to 1.0.
+        tau (float | str): Temperature of the soft term, or ``'norm'`` or
+            ``'zscore'``. Defaults to 1.0.
+        t_norm (float): NormKD's ``T_norm`` or the base temperature of
+            ``tau='zscore'``; unused with a fixed ``tau``. Defaults to 2.0.
 
     Returns:
-        Tensor: ``w_i * H_i`` of each sample, (N,).
+        Tensor: ``tau^2 * w_i * H_i`` of each sample, (N,).
     """
     index = target_index(gt_labels)
     dtype = compute_dtype(preds_S, preds_T)
     student = preds_S.to(dtype)
     teacher = preds_T.detach().to(dtype)
-    soft_ce = -(F.softmax(teacher / tau, dim=1) *
-                F.log_softmax(student / tau, dim=1)).sum(1)
+    student_tau, _ = soften(student, tau, t_norm)
+    teacher_tau, temperature = soften(teacher, tau, t_norm)
+    soft_ce = -(F.softmax(teacher_tau, dim=1) *
+                F.log_softmax(student_tau, dim=1)).sum(1)
     with torch.no_grad():
         ce_student = -F.log_softmax(student, dim=1).gather(1, index)
         ce_teacher = -F.log_softmax(teacher, dim=1).gather(1, index)
         ratio = (ce_student / (ce_teacher + _CE_EPS)).clamp_min(0)
         weight = -torch.expm1(-ratio).squeeze(1)
-    return weight * soft_ce
+    return square(temperature) * weight * soft_ce
 
 
 @MODELS.register_module()
@@ -65,9 +78,10 @@ class WSLDLoss(nn.Module):
     Distillation: A Bias-Variance Tradeoff Perspective" (Zhou et al., ICLR
     2021, arXiv 2102.00650), written as the official code computes it::
 
-        L = alpha * tau^2 * mean_i w_i * H_i
+        L = alpha * mean_i tau^2 * w_i * H_i
 
-    with ``w_i * H_i`` from :func:`wsld_loss`, times ``loss_weight``.
+    with ``tau^2 * w_i * H_i`` from :func:`wsld_loss`, times
+    ``loss_weight``.
 
     The soft term is the cross-entropy with the teacher's soft labels, as in
     the paper and the code, not the KL divergence: the two differ by the
@@ -81,19 +95,30 @@ class WSLDLoss(nn.Module):
     ImageNet tau 2, alpha 2.5 (the ImageNet values are also those of the
     WSLD code). Mixup/CutMix scores are reduced to their argmax as ``y``.
 
+    With ``tau='norm'`` or ``tau='zscore'`` the soft term takes NormKD's or
+    logit standardisation's per-sample temperatures, as in
+    :class:`KDLoss`, and ``tau^2`` becomes the teacher's ``T_i^2`` or
+    ``t_norm^2``; neither paper applies them to WSLD.
+
     Args:
-        tau (float): Temperature of the soft term. Defaults to 1.0.
+        tau (float | str): Temperature of the soft term, or ``'norm'`` or
+            ``'zscore'``. Defaults to 1.0.
         alpha (float): Weight of the soft term. Defaults to 1.0.
+        t_norm (float): NormKD's ``T_norm`` or the base temperature of
+            ``tau='zscore'``; unused with a fixed ``tau``. Defaults to 2.0.
         loss_weight (float): Multiplies the loss. Defaults to 1.0.
     """
 
     def __init__(self,
-                 tau: float = 1.0,
+                 tau: Union[float, str] = 1.0,
                  alpha: float = 1.0,
+                 t_norm: float = 2.0,
                  loss_weight: float = 1.0) -> None:
         super().__init__()
         owner = type(self).__name__
-        self.tau = check_range(owner, 'tau', tau, 0, low_open=True)
+        check_tau(owner, tau, t_norm)
+        self.tau = tau if isinstance(tau, str) else float(tau)
+        self.t_norm = float(t_norm)
         self.alpha = check_range(owner, 'alpha', alpha, 0)
         self.loss_weight = check_range(owner, 'loss_weight', loss_weight, 0)
 
@@ -113,7 +138,9 @@ class WSLDLoss(nn.Module):
         """
         owner = type(self).__name__
         check_teacher(owner, preds_S, preds_T)
+        if self.tau in PER_SAMPLE_TAUS:
+            check_num_classes(owner, preds_S)
         check_labels(owner, gt_labels, preds_S)
-        loss = self.tau**2 * wsld_loss(
-            preds_S, preds_T, gt_labels, tau=self.tau).mean()
-        return self.alpha * loss * self.loss_weight
+        loss = wsld_loss(
+            preds_S, preds_T, gt_labels, tau=self.tau, t_norm=self.t_norm)
+        return self.alpha * loss.mean() * self.loss_weight

@@ -28,6 +28,15 @@ def std(values):
     return math.sqrt(sum((v - mean)**2 for v in values) / (len(values) - 1))
 
 
+def zscore(values, base=1.0):
+    """Logit standardisation (arXiv 2403.01427) as its official code
+    computes it: ``(z - mean) / (std + 1e-7) / base`` with the unbiased
+    standard deviation."""
+    mean = sum(values) / len(values)
+    spread = std(values) + 1e-7
+    return [(v - mean) / spread / base for v in values]
+
+
 def target_of(label, num_classes):
     """The class index, or the first of the largest scores."""
     if isinstance(label, int):

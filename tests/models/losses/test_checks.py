@@ -28,6 +28,7 @@ def test_check_teacher_names_both_class_counts():
 def test_check_tau():
     check_tau('Owner', 2.0, 1.0)
     check_tau('Owner', 'norm', 1.0)
+    check_tau('Owner', 'zscore', 2.0)
     with pytest.raises(ValueError, match='tau must be > 0, got 0.0'):
         check_tau('Owner', 0.0, 1.0)
     with pytest.raises(ValueError, match='t_norm must be > 0, got -1.0'):
@@ -35,8 +36,12 @@ def test_check_tau():
     # t_norm is checked also when a fixed tau leaves it unused.
     with pytest.raises(ValueError, match='t_norm must be > 0, got 0'):
         check_tau('Owner', 4.0, 0)
-    with pytest.raises(ValueError, match="tau must be a number > 0 or 'norm'"):
+    with pytest.raises(ValueError) as error:
         check_tau('Owner', 'auto', 1.0)
+    assert str(error.value) == ("Owner: tau must be a number > 0 or one of "
+                                "'norm', 'zscore', got 'auto'")
+    with pytest.raises(ValueError, match='t_norm must be > 0, got 0.0'):
+        check_tau('Owner', 'zscore', 0.0)
 
 
 def test_check_labels_tells_soft_from_hard():
@@ -128,6 +133,10 @@ BAD_VALUES = [
     ('CRDLoss', 'momentum', 1.0, 'momentum must be in [0, 1), got 1.0'),
     ('CRDLoss', 'eps', -1e-7, 'eps must be >= 0, got -1e-07'),
     ('CRDLoss', 'loss_weight', -0.8, 'loss_weight must be >= 0, got -0.8'),
+    ('DISTLoss', 'tau', 0.0, 'tau must be > 0, got 0.0'),
+    ('DISTLoss', 'beta', -1.0, 'beta must be >= 0, got -1.0'),
+    ('DISTLoss', 'gamma', -1.0, 'gamma must be >= 0, got -1.0'),
+    ('DISTLoss', 'loss_weight', -2.0, 'loss_weight must be >= 0, got -2.0'),
     ('DKDLoss', 'tau', -4.0, 'tau must be > 0, got -4.0'),
     ('DKDLoss', 'alpha', -1.0, 'alpha must be >= 0, got -1.0'),
     ('DKDLoss', 'beta', -8.0, 'beta must be >= 0, got -8.0'),
@@ -174,7 +183,10 @@ BAD_VALUES = [
     ('USKDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
     ('WSLDLoss', 'tau', -4.0, 'tau must be > 0, got -4.0'),
     ('WSLDLoss', 'alpha', -2.25, 'alpha must be >= 0, got -2.25'),
+    ('WSLDLoss', 't_norm', 0.0, 't_norm must be > 0, got 0.0'),
     ('WSLDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('WTTMLoss', 'tau', 0.0, 'tau must be > 0, got 0.0'),
+    ('WTTMLoss', 'loss_weight', -4.0, 'loss_weight must be >= 0, got -4.0'),
     ('ZipfLSLoss', 'power', -1.0, 'power must be >= 0, got -1.0'),
     ('ZipfLSLoss', 'upsample_factor', 0.0, 'upsample_factor must be > 0, '
      'got 0.0'),
@@ -192,6 +204,7 @@ BOUNDARY_VALUES = [
           momentum=0.0,
           eps=0.0,
           loss_weight=0.0)),
+    ('DISTLoss', dict(tau=4.0, beta=0.0, gamma=0.0, loss_weight=0.0)),
     ('DKDLoss',
      dict(tau=4.0,
           alpha=0.0,
@@ -206,6 +219,7 @@ BOUNDARY_VALUES = [
           warmup_first_epoch=0,
           loss_weight=0.0)),
     ('KDLoss', dict(tau='norm', t_norm=2.0, loss_weight=0.0)),
+    ('KDLoss', dict(tau='zscore', t_norm=2.0)),
     ('NKDLoss', dict(tau=3.0, gamma=0.0, loss_weight=0.0)),
     ('NormKDLoss', dict(t_norm=1.5, loss_weight=0.0)),
     ('OFDLoss', dict(loss_weight=0.0)),
@@ -226,6 +240,8 @@ BOUNDARY_VALUES = [
           loss_weight=0.0)),
     ('USKDLoss', dict(label_smoothing=1.0)),
     ('WSLDLoss', dict(tau=2.0, alpha=0.0, loss_weight=0.0)),
+    ('WSLDLoss', dict(tau='zscore', t_norm=2.0)),
+    ('WTTMLoss', dict(tau=5.0, loss_weight=0.0)),
     ('ZipfLSLoss', dict(power=0.0, upsample_factor=2.0, loss_weight=0.0)),
 ]
 

@@ -1,6 +1,8 @@
 """DKDLoss against a float64 reference written from Eq. 7 of "Decoupled
 Knowledge Distillation" (arXiv 2203.08679) and the official code's tau^2
-factors; and MMRazor's DKDLoss, which returns the batch sum."""
+factors (with tau='zscore': on logits z-scored as logit standardisation's
+code does, arXiv 2403.01427); and MMRazor's DKDLoss, which returns the
+batch sum."""
 import math
 
 import pytest
@@ -104,6 +106,34 @@ def test_dkd_loss_per_sample_and_the_module_mean(tau, soft):
     assert torch.equal(module, per_sample.mean() * (0.25 * 0.7))
 
 
+@pytest.mark.parametrize('soft', [False, True])
+def test_logit_standardisation_matches_reference(soft):
+    """DKD on logits z-scored over all classes and divided by the base
+    temperature, both terms weighted by base^2 (the official code's
+    ``dkd_loss`` with ``logit_stand``)."""
+    preds_S = ref.logits(6, 10, seed=60)
+    preds_T = ref.logits(6, 10, seed=61) * 4
+    gt_labels = ref.labels(6, 10, seed=62, soft=soft)
+    per_sample = dkd_loss(
+        preds_S,
+        preds_T,
+        gt_labels,
+        tau='zscore',
+        alpha=9.0,
+        beta=72.0,
+        t_norm=2.0)
+    expected = reference_dkd_rows(
+        [ref.zscore(row) for row in preds_S.tolist()],
+        [ref.zscore(row)
+         for row in preds_T.tolist()], gt_labels.tolist(), 2.0, 9.0, 72.0)
+    assert per_sample.tolist() == pytest.approx(expected, rel=1e-9)
+    loss_fn = DKDLoss(
+        tau='zscore', alpha=9.0, beta=72.0, t_norm=2.0, loss_weight=0.5)
+    assert torch.equal(
+        loss_fn(preds_S, preds_T, gt_labels),
+        per_sample.mean() * 0.5)
+
+
 def test_float32_defaults_and_registry():
     loss_fn = MODELS.build(dict(type='DKDLoss', tau=4.0))
     assert isinstance(loss_fn, DKDLoss)
@@ -168,7 +198,7 @@ def test_gradient_reaches_student_only():
     torch.testing.assert_close(student.grad, numeric, rtol=1e-5, atol=1e-8)
 
 
-@pytest.mark.parametrize('tau', [1.0, 'norm'])
+@pytest.mark.parametrize('tau', [1.0, 'norm', 'zscore'])
 def test_huge_logits_and_bfloat16_stay_finite(tau):
     gt_labels = torch.tensor([0, 1, 2, 3])
     # Certain students and teachers, right and wrong: p_t rounds to 1 or 0.

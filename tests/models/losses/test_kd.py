@@ -1,5 +1,7 @@
 """KDLoss against a float64 reference written from Hinton et al. (arXiv
-1503.02531): tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau))."""
+1503.02531): tau^2 * KL(softmax(z_t / tau) || softmax(z_s / tau)); with
+tau='zscore', from logit standardisation (arXiv 2403.01427): the same on
+z-scored logits with the base temperature."""
 import pytest
 import torch
 
@@ -74,7 +76,7 @@ def test_identical_logits_give_zero():
     assert KDLoss(tau=4.0)(preds, preds).item() == pytest.approx(0, abs=1e-12)
 
 
-@pytest.mark.parametrize('tau', [1.0, 'norm'])
+@pytest.mark.parametrize('tau', [1.0, 'norm', 'zscore'])
 def test_huge_logits_and_bfloat16_stay_finite(tau):
     huge = ref.logits(4, 10, seed=8).float() * 1e4
     student = huge.clone().requires_grad_()
@@ -88,6 +90,65 @@ def test_huge_logits_and_bfloat16_stay_finite(tau):
     ref.assert_finite_with_grad(loss)
     assert head_S.weight.grad.abs().sum() > 0
     assert head_T.weight.grad is None
+
+
+def reference_zscore_kd_rows(student, teacher, base):
+    """KD with logit standardisation: each row z-scored, then KD at the
+    base temperature, its KL weighted by base^2 (the official code)."""
+    return reference_kd_rows([ref.zscore(row) for row in student],
+                             [ref.zscore(row) for row in teacher], base)
+
+
+@pytest.mark.parametrize('num_classes', [10, 100])
+@pytest.mark.parametrize('base', [2.0, 3.0])
+def test_logit_standardisation_matches_reference(num_classes, base):
+    preds_S = ref.logits(6, num_classes, seed=40 + num_classes)
+    preds_T = ref.logits(6, num_classes, seed=41 + num_classes)
+    preds_T *= torch.linspace(0.2, 5.0, 6, dtype=torch.float64)[:, None]
+    per_sample = kd_loss(preds_S, preds_T, tau='zscore', t_norm=base)
+    expected = reference_zscore_kd_rows(preds_S.tolist(), preds_T.tolist(),
+                                        base)
+    assert per_sample.tolist() == pytest.approx(expected, rel=1e-9)
+    module = KDLoss(tau='zscore', t_norm=base, loss_weight=9.0)
+    assert torch.equal(module(preds_S, preds_T), 9.0 * per_sample.mean())
+
+
+def test_logit_standardisation_is_normkd_weighted_by_the_base_only():
+    preds_S = ref.logits(5, 10, seed=50)
+    preds_T = ref.logits(5, 10, seed=51)
+    zscore = kd_loss(preds_S, preds_T, tau='zscore', t_norm=2.0)
+    norm = kd_loss(preds_S, preds_T, tau='norm', t_norm=2.0)
+    # The same softmaxes (up to the 1e-7 added to the standard deviation);
+    # NormKD weights a sample by (2 std(z_t))^2, logit standardisation by 2^2.
+    std_T = torch.tensor([ref.std(row) for row in preds_T.tolist()],
+                         dtype=torch.float64)
+    torch.testing.assert_close(norm, zscore * std_T**2, rtol=1e-6, atol=0)
+    # Shifting or scaling either model's logits changes nothing.
+    moved = kd_loss(
+        preds_S * 0.1 - 3, preds_T * 7 + 2, tau='zscore', t_norm=2.0)
+    torch.testing.assert_close(moved, zscore, rtol=1e-6, atol=0)
+
+
+def test_logit_standardisation_gradient_reaches_student_only():
+    preds_S = ref.logits(2, 5, seed=52)
+    preds_T = ref.logits(2, 5, seed=53)
+    student = preds_S.clone().requires_grad_()
+    teacher = preds_T.clone().requires_grad_()
+    KDLoss(tau='zscore', t_norm=2.0)(student, teacher).backward()
+    assert teacher.grad is None
+
+    def reference(rows):
+        values = reference_zscore_kd_rows(rows, preds_T.tolist(), 2.0)
+        return sum(values) / len(values)
+
+    # Also through the student's mean and standard deviation, as in the
+    # official code.
+    numeric = ref.numeric_grad(reference, preds_S)
+    torch.testing.assert_close(student.grad, numeric, rtol=1e-5, atol=1e-8)
+    # A row of equal logits is the uniform distribution, not 0 / 0.
+    flat = torch.zeros(2, 10, requires_grad=True)
+    ref.assert_finite_with_grad(
+        KDLoss(tau='zscore')(flat, preds_T.float().repeat(1, 2)), flat)
 
 
 def test_rejects_bad_inputs():
@@ -105,5 +166,6 @@ def test_rejects_bad_inputs():
         KDLoss(tau=0)
     with pytest.raises(ValueError, match="'norm'"):
         KDLoss(tau='normal')
-    with pytest.raises(ValueError, match=r'at least 2 classes.*\(4, 1\)'):
-        KDLoss(tau='norm')(preds[:, :1], preds[:, :1])
+    for tau in ('norm', 'zscore'):
+        with pytest.raises(ValueError, match=r'at least 2 classes.*\(4, 1\)'):
+            KDLoss(tau=tau)(preds[:, :1], preds[:, :1])

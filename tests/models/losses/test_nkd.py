@@ -195,6 +195,9 @@ def test_extreme_logits_stay_finite(non_target):
                           non_target=non_target)
     _finite_loss_and_grad(huge[:1], preds_T[:1], gt_labels[:1],
                           non_target=non_target)
+    for tau in ('norm', 'zscore'):
+        _finite_loss_and_grad(
+            confident, huge, gt_labels, tau=tau, non_target=non_target)
 
 
 def test_half_precision_inputs_are_upcast():
@@ -316,3 +319,33 @@ def test_normkd_temperatures_golden():
     assert float(got) == pytest.approx(total / 4, rel=1e-10)
     with pytest.raises(ValueError, match='tau'):
         NKDLoss(tau='auto')
+
+
+@pytest.mark.parametrize('soft', [False, True])
+def test_logit_standardisation_golden(soft):
+    """tau='zscore': the non-target term on logits z-scored per sample
+    (logit standardisation, arXiv 2403.01427) at the base temperature,
+    weighted by gamma * base^2; the target term on the raw logits."""
+    from tests.models.losses import _reference as ref
+    preds_S = ref.logits(5, 8, seed=70)
+    preds_T = ref.logits(5, 8, seed=71) * 3
+    gt_labels = ref.labels(5, 8, seed=72, soft=soft)
+    per_sample = nkd_loss(
+        preds_S, preds_T, gt_labels, tau='zscore', gamma=1.5, t_norm=2.0)
+    expected = []
+    for s, t, label in zip(preds_S.tolist(), preds_T.tolist(),
+                           gt_labels.tolist()):
+        y = ref.target_of(label, 8)
+        loss = -ref.softmax(t)[y] * ref.log_softmax(s)[y]
+        rest = [i for i in range(8) if i != y]
+        z_s, z_t = ref.zscore(s, 2.0), ref.zscore(t, 2.0)
+        p_t = ref.softmax([z_t[i] for i in rest])
+        log_p_s = ref.log_softmax([z_s[i] for i in rest])
+        loss -= 1.5 * 2.0**2 * sum(a * b for a, b in zip(p_t, log_p_s))
+        expected.append(loss)
+    assert per_sample.tolist() == pytest.approx(expected, rel=1e-9)
+    module = NKDLoss(tau='zscore', gamma=1.5, t_norm=2.0, loss_weight=0.5)
+    assert torch.equal(
+        module(preds_S, preds_T, gt_labels), 0.5 * per_sample.mean())
+    with pytest.raises(ValueError, match=r'at least 2 classes.*\(5, 1\)'):
+        module(preds_S[:, :1], preds_T[:, :1], torch.zeros(5, dtype=int))

@@ -53,3 +53,20 @@ def test_kl_rows_ignores_dropped_classes():
             ref.softmax([teacher[n, k].item() for k in others]),
             ref.log_softmax([student[n, k].item() for k in others]))
         assert kl[n].item() == pytest.approx(expected, rel=1e-12)
+
+
+def test_soften_zscore_standardises_each_row():
+    values = ref.logits(
+        3, 6, seed=3) * torch.tensor([[0.1], [1.0], [50.0]],
+                                     dtype=torch.float64)
+    scaled, factor = soften(values, 'zscore', 2.0)
+    # One factor for every sample: the base temperature.
+    assert factor == 2.0 and square(factor) == 4.0
+    for row, got in zip(values.tolist(), scaled.tolist()):
+        assert got == pytest.approx(ref.zscore(row, 2.0), rel=1e-12)
+    # Mean 0 and standard deviation 1 / base, whatever the row's scale.
+    assert scaled.mean(1).abs().max() < 1e-12
+    assert scaled.std(1).tolist() == pytest.approx([0.5] * 3, rel=1e-6)
+    # A row of equal logits: zeros, the uniform distribution.
+    flat, _ = soften(torch.full((1, 4), 3.0), 'zscore', 2.0)
+    assert flat.tolist() == [[0.0] * 4]

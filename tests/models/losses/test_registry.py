@@ -9,23 +9,25 @@ from mmcls_kd.registry import MODELS
 def test_every_exported_loss_is_registered_in_this_scope():
     modules = [n for n in losses.__all__ if n.endswith('Loss')]
     assert sorted(modules) == [
-        'CRDLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss', 'NormKDLoss',
-        'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss', 'WSLDLoss',
-        'ZipfLSLoss'
+        'CRDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss',
+        'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss',
+        'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss'
     ]
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         for name in modules:
             assert MODELS.get(name) is getattr(losses, name)
-    # MMRazor's DKDLoss stays reachable with its prefix.
-    razor = MODELS.build(dict(type='mmrazor.DKDLoss'))
-    assert type(razor).__module__.startswith('mmrazor')
+    # MMRazor's DKDLoss and DISTLoss stay reachable with their prefix.
+    for name in ('DKDLoss', 'DISTLoss'):
+        razor = MODELS.build(dict(type=f'mmrazor.{name}'))
+        assert type(razor).__module__.startswith('mmrazor')
 
 
 def test_the_functionals_are_exported():
     functionals = [n for n in losses.__all__ if n.islower()]
     assert sorted(functionals) == [
-        'dkd_loss', 'kd_loss', 'nkd_loss', 'tfkd_reg_loss', 'uskd_loss',
-        'uskd_soft_labels', 'wsld_loss', 'zipf_ls_loss'
+        'dist_loss', 'dkd_loss', 'kd_loss', 'nkd_loss', 'tfkd_reg_loss',
+        'uskd_loss', 'uskd_soft_labels', 'wsld_loss', 'wttm_loss',
+        'zipf_ls_loss'
     ]
     assert all(callable(getattr(losses, name)) for name in functionals)
     assert 'USKDSoftLabels' in losses.__all__

@@ -1,6 +1,8 @@
 """WSLDLoss against a float64 reference written from "Rethinking Soft
 Labels for Knowledge Distillation" (arXiv 2102.00650) as its official code
-computes it: weight 1 - exp(-ce_S / ce_T) on the soft cross-entropy."""
+computes it: weight 1 - exp(-ce_S / ce_T) on the soft cross-entropy; with
+NormKD's and logit standardisation's per-sample temperatures on the soft
+term."""
 import math
 
 import pytest
@@ -21,17 +23,36 @@ def wsld_weights(student, teacher, labels):
     return weights
 
 
-def reference_wsld_rows(student, teacher, labels, tau, weights=None):
-    """``w_i * H_i`` of each sample; ``weights`` fixes the per-sample
-    weights (they carry no gradient)."""
+def _softened(row_S, row_T, tau, t_norm):
+    """Both rows at their temperature, and the factor of the sample's
+    loss: tau and tau^2; NormKD's t_norm * std(z) per row and the
+    teacher's square; the z-scores over the base t_norm and t_norm^2."""
+    if tau == 'norm':
+        temp_S, temp_T = t_norm * ref.std(row_S), t_norm * ref.std(row_T)
+        return ([v / temp_S for v in row_S], [v / temp_T
+                                              for v in row_T], temp_T**2)
+    if tau == 'zscore':
+        return ref.zscore(row_S, t_norm), ref.zscore(row_T, t_norm), t_norm**2
+    return [v / tau for v in row_S], [v / tau for v in row_T], tau**2
+
+
+def reference_wsld_rows(student,
+                        teacher,
+                        labels,
+                        tau,
+                        weights=None,
+                        t_norm=2.0):
+    """``tau^2 * w_i * H_i`` of each sample; ``weights`` fixes the
+    per-sample weights (they carry no gradient)."""
     if weights is None:
         weights = wsld_weights(student, teacher, labels)
     rows = []
     for row_S, row_T, weight in zip(student, teacher, weights):
-        prob_T = ref.softmax([v / tau for v in row_T])
-        log_S = ref.log_softmax([v / tau for v in row_S])
+        soft_S, soft_T, factor = _softened(row_S, row_T, tau, t_norm)
+        prob_T = ref.softmax(soft_T)
+        log_S = ref.log_softmax(soft_S)
         soft_ce = -sum(p * lq for p, lq in zip(prob_T, log_S))
-        rows.append(weight * soft_ce)
+        rows.append(factor * weight * soft_ce)
     return rows
 
 
@@ -43,7 +64,7 @@ def reference_wsld(student,
                    loss_weight=1.0,
                    weights=None):
     rows = reference_wsld_rows(student, teacher, labels, tau, weights)
-    return alpha * tau**2 * sum(rows) / len(rows) * loss_weight
+    return alpha * sum(rows) / len(rows) * loss_weight
 
 
 @pytest.mark.parametrize('num_classes', [10, 100])
@@ -72,10 +93,37 @@ def test_wsld_loss_per_sample_and_the_module_reduction(soft):
         reference_wsld_rows(preds_S.tolist(), preds_T.tolist(),
                             gt_labels.tolist(), 4.0),
         rel=1e-9)
-    # The official code multiplies the batch mean by tau^2, then alpha.
     module = WSLDLoss(
         tau=4.0, alpha=2.25, loss_weight=0.5)(preds_S, preds_T, gt_labels)
-    assert torch.equal(module, 2.25 * (16.0 * per_sample.mean()) * 0.5)
+    assert torch.equal(module, 2.25 * per_sample.mean() * 0.5)
+    # The official code multiplies the batch mean by tau^2 instead: with
+    # tau^2 = 16 a power of two, the same value to the last bit.
+    unweighted = wsld_loss(preds_S, preds_T, gt_labels, tau=4.0) / 16.0
+    assert torch.equal(module, 2.25 * (16.0 * unweighted.mean()) * 0.5)
+
+
+@pytest.mark.parametrize('tau', ['norm', 'zscore'])
+@pytest.mark.parametrize('soft', [False, True])
+def test_per_sample_temperatures_match_reference(tau, soft):
+    preds_S = ref.logits(6, 10, seed=33)
+    preds_T = ref.logits(6, 10, seed=34)
+    preds_T *= torch.linspace(0.2, 5.0, 6, dtype=torch.float64)[:, None]
+    gt_labels = ref.labels(6, 10, seed=35, soft=soft)
+    per_sample = wsld_loss(preds_S, preds_T, gt_labels, tau=tau, t_norm=1.5)
+    # The weights stay at temperature 1.
+    assert per_sample.tolist() == pytest.approx(
+        reference_wsld_rows(
+            preds_S.tolist(),
+            preds_T.tolist(),
+            gt_labels.tolist(),
+            tau,
+            t_norm=1.5),
+        rel=1e-9)
+    module = WSLDLoss(tau=tau, alpha=2.25, t_norm=1.5)
+    assert torch.equal(
+        module(preds_S, preds_T, gt_labels), 2.25 * per_sample.mean() * 1.0)
+    with pytest.raises(ValueError, match=r'at least 2 classes.*\(6, 1\)'):
+        module(preds_S[:, :1], preds_T[:, :1], torch.zeros(6, dtype=int))
 
 
 def test_defaults_and_registry():
@@ -115,7 +163,8 @@ def test_gradient_reaches_student_only_weights_stopped():
     torch.testing.assert_close(student.grad, numeric, rtol=1e-5, atol=1e-8)
 
 
-def test_huge_logits_and_bfloat16_stay_finite():
+@pytest.mark.parametrize('tau', [4.0, 'norm', 'zscore'])
+def test_huge_logits_and_bfloat16_stay_finite(tau):
     gt_labels = torch.tensor([0, 1, 2, 3])
     huge = ref.logits(4, 10, seed=6).float() * 1e4
     certain = huge.clone()
@@ -124,12 +173,12 @@ def test_huge_logits_and_bfloat16_stay_finite():
                              (certain, certain)]:
         student = preds_S.clone().requires_grad_()
         ref.assert_finite_with_grad(
-            WSLDLoss(tau=4.0)(student, preds_T, gt_labels), student)
+            WSLDLoss(tau=tau)(student, preds_T, gt_labels), student)
 
     features, (head_S, head_T) = ref.autocast_heads(10, 2, seed=7)
     with torch.autocast('cpu', dtype=torch.bfloat16):
-        loss = WSLDLoss(tau=4.0, alpha=2.25)(head_S(features),
-                                             head_T(features), gt_labels)
+        loss = WSLDLoss(
+            tau=tau, alpha=2.25)(head_S(features), head_T(features), gt_labels)
     assert loss.dtype == torch.float32
     ref.assert_finite_with_grad(loss)
     assert head_S.weight.grad.abs().sum() > 0
