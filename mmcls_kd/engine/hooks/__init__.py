@@ -1,4 +1,5 @@
 from .collective_watchdog import CollectiveWatchdogHook
+from .ctkd_curriculum import CTKDCurriculumHook, curriculum_modules
 from .ddp_check import DDPWeightsCheckHook, weights_fingerprint
 from .finite_loss import FiniteLossHook
 from .plain_checkpoint import PlainCheckpointHook
@@ -8,8 +9,9 @@ from .rng_state import (RNGStateHook, capture_rng_state, restore_rng_state,
                         rng_preserved, training_rng_state)
 
 __all__ = [
-    'CollectiveWatchdogHook', 'DDPWeightsCheckHook', 'DistillLossWarmupHook',
-    'FiniteLossHook', 'PlainCheckpointHook', 'RankMeanLossHook',
-    'RNGStateHook', 'capture_rng_state', 'restore_rng_state', 'rng_preserved',
+    'CTKDCurriculumHook', 'CollectiveWatchdogHook', 'DDPWeightsCheckHook',
+    'DistillLossWarmupHook', 'FiniteLossHook', 'PlainCheckpointHook',
+    'RankMeanLossHook', 'RNGStateHook', 'capture_rng_state',
+    'curriculum_modules', 'restore_rng_state', 'rng_preserved',
     'training_rng_state', 'warmup_losses', 'weights_fingerprint'
 ]

@@ -4,6 +4,7 @@ Each logit loss is a function returning the loss of each sample (N,) and a
 registered module that validates its inputs, reduces the batch as the
 method does and applies ``loss_weight`` last.
 """
+from .ctkd import CTKDLoss, ctkd_loss
 from .dist import DISTLoss, dist_loss
 from .dkd import DKDLoss, dkd_loss
 from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
@@ -18,9 +19,10 @@ from .wttm import WTTMLoss, wttm_loss
 from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
-    'CRDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss', 'NKDLoss',
-    'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss',
-    'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss', 'dist_loss',
-    'dkd_loss', 'kd_loss', 'nkd_loss', 'tfkd_reg_loss', 'uskd_loss',
-    'uskd_soft_labels', 'wsld_loss', 'wttm_loss', 'zipf_ls_loss'
+    'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss',
+    'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss',
+    'USKDLoss', 'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss',
+    'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'nkd_loss',
+    'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss', 'wttm_loss',
+    'zipf_ls_loss'
 ]
