@@ -86,6 +86,11 @@ def cache_temperature(cfg) -> Optional[float]:
     losses = cfg.model.get('distiller', {}).get('distill_losses', {})
     for name, loss in losses.items():
         cls = MODELS.get(loss['type'])
+        if 'temperature' in inspect.signature(cls.forward).parameters:
+            raise ValueError(
+                f'--topk: {name} learns its temperature during the run '
+                '(CTKD), and a top-k cache restores the teacher at one fixed '
+                'temperature; cache the full logits instead')
         default = inspect.signature(cls).parameters.get('tau')
         tau = loss.get('tau', None if default is None else default.default)
         if tau is None:

@@ -287,3 +287,13 @@ def test_a_top_k_cache_serves_its_temperature_within_its_loss(
     _refused(tmp_path / 'refused', cache, random_teacher_ckpt,
              r"the losses' temperature is 4.0 in the cache and 2.0",
              **{'model.distiller.distill_losses.loss_kd.tau': 2.0})
+
+
+def test_a_top_k_cache_refuses_a_learnt_temperature():
+    from mmengine.config import Config
+
+    from mmcls_kd.cache.topk import cache_temperature
+    cfg = Config(dict(model=dict(distiller=dict(distill_losses=dict(
+        loss_ctkd=dict(type='CTKDLoss'))))))
+    with pytest.raises(ValueError, match='learns its temperature'):
+        cache_temperature(cfg)
