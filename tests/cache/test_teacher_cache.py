@@ -63,11 +63,19 @@ def caches(tmp_path_factory, random_teacher_ckpt):
 def test_a_run_from_the_cache_equals_the_online_run(config, caches, tmp_path,
                                                     random_teacher_ckpt):
     online, cached = tmp_path / 'online', tmp_path / 'cached'
-    train_in_process(config, online, _options(random_teacher_ckpt))
+    # Two workers for KD; the workers cannot matter (test_seeded.py), so
+    # the other methods save their start-up.
+    workers = {} if config == KD_CONFIG else {
+        'train_dataloader.num_workers': 0,
+        'train_dataloader.persistent_workers': False
+    }
+    train_in_process(config, online,
+                     _options(random_teacher_ckpt, **workers))
     train_in_process(
         config, cached,
         _options(random_teacher_ckpt,
-                 **{'model.teacher_cache': str(caches / 'float32')}))
+                 **{'model.teacher_cache': str(caches / 'float32')},
+                 **workers))
     rows_online, rows_cached = scalars(online), scalars(cached)
     assert sorted(rows_online) == sorted(rows_cached) == list(range(1, 5))
     for it, row in rows_online.items():

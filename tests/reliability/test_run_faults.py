@@ -169,8 +169,8 @@ def test_a_stopped_rank_is_reported_and_ends_the_run_at_the_timeout(tmp_path):
     config = write_config(
         tmp_path / 'cfg.py', STUDENT_CONFIG,
         "custom_hooks = [dict(type='CollectiveWatchdogHook', "
-        "_scope_='mmcls_kd', warn_after=3, interval=0.5)]\n"
-        'env_cfg = dict(dist_cfg=dict(timeout=20))\n')
+        "_scope_='mmcls_kd', warn_after=2, interval=0.5)]\n"
+        'env_cfg = dict(dist_cfg=dict(timeout=10))\n')
     work = tmp_path / 'work'
     launch = _launch(
         config, work, 2,
