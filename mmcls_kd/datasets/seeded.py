@@ -13,6 +13,7 @@ That is what a cache of the teacher's outputs needs, and it makes resume
 exact with data loader workers too.
 """
 import random
+from contextlib import contextmanager
 from typing import Iterator, NamedTuple, Union
 
 import numpy as np
@@ -45,6 +46,22 @@ def batch_seed(seed: int, epoch: int, iteration: int, rank: int) -> int:
     """The seed of a batch's augments (the trailing 1 keeps it apart from
     every sample seed)."""
     return _seed_of(seed, epoch, iteration, rank, 1)
+
+
+@contextmanager
+def seeded(seed: int) -> Iterator[None]:
+    """Run a block with python's, NumPy's and torch's global generators
+    seeded by ``seed``, and put the process's own states back after."""
+    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
+    try:
+        random.seed(seed)
+        np.random.seed(seed % 2**32)
+        torch.manual_seed(seed)
+        yield
+    finally:
+        random.setstate(states[0])
+        np.random.set_state(states[1])
+        torch.set_rng_state(states[2])
 
 
 @DATA_SAMPLERS.register_module()
@@ -98,18 +115,8 @@ class SeededAugment:
         if not isinstance(key, tuple):
             return self.dataset[key]
         key = SampleKey(*key)
-        own = sample_seed(key.seed, key.epoch, key.index)
-        states = (random.getstate(), np.random.get_state(),
-                  torch.get_rng_state())
-        try:
-            random.seed(own)
-            np.random.seed(own % 2**32)
-            torch.manual_seed(own)
+        with seeded(sample_seed(key.seed, key.epoch, key.index)):
             data = self.dataset[key.index]
-        finally:
-            random.setstate(states[0])
-            np.random.set_state(states[1])
-            torch.set_rng_state(states[2])
         samples = data.get('data_samples')
         if samples is not None and hasattr(samples, 'set_metainfo'):
             samples.set_metainfo(dict(sample_idx=key.index, epoch=key.epoch))
@@ -164,18 +171,8 @@ class SeededBatchAugment:
             raise RuntimeError(
                 'seeded batch augments need the epoch and iteration of the '
                 'run in the message hub (MMEngine\'s RuntimeInfoHook)')
-        own = batch_seed(self.seed, epoch, iteration, get_rank())
-        states = (random.getstate(), np.random.get_state(),
-                  torch.get_rng_state())
-        try:
-            random.seed(own)
-            np.random.seed(own % 2**32)
-            torch.manual_seed(own)
+        with seeded(batch_seed(self.seed, epoch, iteration, get_rank())):
             return self.augments(inputs, scores)
-        finally:
-            random.setstate(states[0])
-            np.random.set_state(states[1])
-            torch.set_rng_state(states[2])
 
 
 def seed_batch_augments(preprocessor, seed: int) -> bool:
