@@ -9,6 +9,7 @@ from mmengine.dist import barrier, get_rank, get_world_size
 from mmengine.logging import MessageHub
 
 from mmcls_kd.datasets.seeded import seed_batch_augments
+from mmcls_kd.engine.workdir_lock import lock_work_dir
 from .manifest import make_manifest
 from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
                     mixed_rows, read_manifest, record_parts, write_manifest)
@@ -112,11 +113,23 @@ def _build(cfg, out: str, epochs: int, dtype: str,
     mixes = seed_batch_augments(algorithm.data_preprocessor,
                                 cfg.randomness.seed)
     loader = _loader(cfg, batch_size, mixes)
-    dataset = loader.dataset
     num_classes = algorithm.teacher.head.num_classes
     mixing = dict(world_size=world, batch_size=loader.batch_size,
                   iters_per_epoch=len(loader)) if mixes else None
-    os.makedirs(out, exist_ok=True)
+    # Two builds into one directory would write the same epoch files at
+    # once: the second stops, naming the first (the work dir lock).
+    lock = lock_work_dir(out)
+    try:
+        return _fill(cfg, out, epochs, dtype, topk, algorithm, loader,
+                     num_classes, mixing, rank, world, progress)
+    finally:
+        if lock is not None:
+            lock.release()
+
+
+def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
+          mixing, rank, world, progress) -> dict:
+    dataset = loader.dataset
     manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes,
                              mixing)
     if topk:

@@ -305,3 +305,27 @@ def test_a_top_k_cache_refuses_a_learnt_temperature():
         loss_ctkd=dict(type='CTKDLoss'))))))
     with pytest.raises(ValueError, match='learns its temperature'):
         cache_temperature(cfg)
+
+
+def test_a_second_build_into_a_cache_in_use_stops(tmp_path,
+                                                  random_teacher_ckpt):
+    import json
+    import socket
+    import subprocess
+    import sys
+
+    from mmcls_kd.engine.workdir_lock import LOCK_NAME, WorkDirLocked
+    builder = subprocess.Popen(
+        [sys.executable, '-c', 'import time; time.sleep(60)'])
+    try:
+        out = tmp_path / 'cache'
+        out.mkdir()
+        (out / LOCK_NAME).write_text(json.dumps(
+            dict(host=socket.gethostname(), pid=builder.pid, started='x')))
+        with pytest.raises(WorkDirLocked,
+                           match=rf'in use by the run of PID {builder.pid}'):
+            _build(out, random_teacher_ckpt, 'float32', epochs=1)
+        assert not list(out.glob('epoch_*'))
+    finally:
+        builder.kill()
+        builder.wait()
