@@ -13,7 +13,7 @@ from mmcls_kd.engine.workdir_lock import lock_work_dir
 from .manifest import make_manifest
 from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
                     mixed_rows, read_manifest, record_parts, write_manifest)
-from .topk import cache_temperature, encode_topk, topk_kl
+from .topk import cache_temperature, encode_topk, restore_topk, topk_kl
 
 
 def _refuse_unless_cacheable(cfg) -> None:
@@ -47,16 +47,36 @@ def _loader(cfg, batch_size: Optional[int], mixing: bool):
     return KDRunner.build_dataloader(loader, seed=cfg.randomness.seed)
 
 
+def _targets(data: dict, mixing: Optional[dict]) -> torch.Tensor:
+    """The target classes (N, S) of a batch: its labels, or the two classes
+    of each mixed image (the two largest weights of its mixed score)."""
+    samples = data['data_samples']
+    if not mixing:
+        return torch.cat([s.gt_label for s in samples])[:, None]
+    scores = torch.stack([s.gt_score for s in samples])
+    return scores.topk(2, dim=1).indices
+
+
 def _record(manifest: dict, logits: torch.Tensor, data: dict) -> dict:
     """What the cache keeps of a batch's teacher logits."""
     if not manifest.get('topk'):
         return {'logits': logits.float()}
-    target = torch.cat([s.gt_label for s in data['data_samples']])
-    record = encode_topk(logits, target, manifest['topk'],
+    targets = _targets(data, manifest.get('mixing'))
+    record = encode_topk(logits, targets, manifest['topk'],
                          manifest['temperature'])
+    _, feasible = restore_topk(
+        {name: value.cpu().numpy()
+         for name, value in record.items()}, manifest['num_classes'],
+        manifest['temperature'], with_feasible=True)
+    if not feasible.all():
+        raise ValueError(
+            f'--topk {manifest["topk"]}: {int((~feasible).sum())} of '
+            f'{len(feasible)} rows cannot keep their standard deviation, '
+            f'which the per-sample temperature {manifest["temperature"]} '
+            'is computed from; give a larger K or cache the full logits')
     if 'topk_kl' not in manifest:
         # What the top-k rows lose, on the first batch built.
-        manifest['topk_kl'] = topk_kl(logits.cpu(), target.cpu(),
+        manifest['topk_kl'] = topk_kl(logits.cpu(), targets.cpu(),
                                       manifest['topk'],
                                       manifest['temperature'])
     return record
@@ -133,10 +153,9 @@ def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
     manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes,
                              mixing)
     if topk:
-        if mixing or not 0 < topk < num_classes:
+        if not 0 < topk < num_classes:
             raise ValueError(
-                f'--topk {topk}: needs 0 < K < {num_classes} classes and a '
-                'student that does not mix its batches')
+                f'--topk {topk}: needs 0 < K < {num_classes} classes')
         manifest.update(topk=topk, temperature=cache_temperature(cfg))
     if os.path.isfile(os.path.join(out, 'manifest.json')):
         previous = read_manifest(out)
@@ -179,7 +198,7 @@ def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
                      f'process(es)')
             if 'topk_kl' in manifest:
                 progress(f'top-{topk}: KL(full || restored) at tau '
-                         f'{manifest["temperature"]:g} on the first batch: '
+                         f'{manifest["temperature"]} on the first batch: '
                          f'{manifest["topk_kl"]:.3g}')
         barrier()
     if rank == 0:

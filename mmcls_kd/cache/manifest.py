@@ -10,7 +10,7 @@ import json
 import os.path as osp
 from typing import Any, Dict, List, Optional
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _json(value: Any) -> Any:
@@ -114,6 +114,9 @@ def check_run(manifest: dict,
             f'teacher cache {cache_dir} was built for another run: {field} '
             f'is {cached!r} in the cache and {run!r} in this run{how}')
 
+    if manifest.get('format') != FORMAT_VERSION:
+        refuse('the cache format', manifest.get('format'), FORMAT_VERSION,
+               ' (rebuild the cache with tools/cache_teacher.py)')
     teacher_ckpt = cfg.model.get('teacher_ckpt')
     recorded = manifest['teacher']
     if teacher_ckpt and (osp.isfile(teacher_ckpt)

@@ -49,16 +49,21 @@ def complete_epochs(cache_dir: str, epochs: int) -> List[int]:
 def record_parts(manifest: dict) -> dict:
     """``{name: (row shape, dtype)}`` of what a row of the cache holds: the
     logits, or with ``topk`` the K largest logits, their classes, the
-    target's class and logit and the log-sum-exp at the temperature."""
+    target classes (two for mixed images) and their logits, the log-sum-exp
+    of the other classes at the row's temperature, and the row's mean and
+    standard deviation."""
     k = manifest.get('topk')
     if not k:
         return {'logits': ((manifest['num_classes'], ), manifest['dtype'])}
+    slots = 2 if manifest.get('mixing') else 1
     return {
         'values': ((k, ), manifest['dtype']),
         'index': ((k, ), 'int32'),
-        'target': ((), 'int32'),
-        'target_logit': ((), 'float32'),
-        'lse': ((), 'float32'),
+        'target': ((slots, ), 'int32'),
+        'target_logit': ((slots, ), 'float32'),
+        'rest_lse': ((), 'float32'),
+        'mean': ((), 'float32'),
+        'std': ((), 'float32'),
     }
 
 

@@ -234,6 +234,28 @@ def test_a_run_that_mixes_its_batches_reads_the_teacher_on_them(
     _refused(tmp_path / 'refused', cache, random_teacher_ckpt,
              r'the batch size per process is 16 in the cache and 8',
              config=mixing_config, **{'train_dataloader.batch_size': 8})
+    # A top-k cache of the mixed batches keeps both classes of each image.
+    from mmcls_kd.cache import CacheReader
+    from mmcls_kd.cache.store import part_files
+    top = tmp_path / 'top5'
+    cfg = load_config(mixing_config, _options(
+        random_teacher_ckpt, **{'train_dataloader.num_workers': 0,
+                                'train_dataloader.persistent_workers': False}))
+    build_cache(cfg, str(top), EPOCHS, 'float32', topk=5,
+                progress=lambda _: None)
+    for epoch in range(EPOCHS):
+        rows = list(range(32))
+        full = CacheReader(str(cache)).logits([epoch] * 32, rows).double()
+        restored = CacheReader(str(top)).logits([epoch] * 32, rows).double()
+        slots = np.load(part_files(str(top), epoch, ['logits', 'target'])
+                        ['target'])
+        assert slots.shape == (32, 2)
+        # Most mixed images show two classes; both are kept exactly.
+        assert (slots[:, 0] != slots[:, 1]).mean() > 0.5
+        kept = [set(full[row].topk(5).indices.tolist()) | set(slots[row])
+                for row in rows]
+        _kept_and_rest(torch.softmax(full / 4, 1),
+                       torch.softmax(restored / 4, 1), kept)
 
 
 def test_a_run_from_a_cache_seeds_its_augmentation_by_default(
@@ -246,30 +268,113 @@ def test_a_run_from_a_cache_seeds_its_augmentation_by_default(
     assert runner.cfg.train_dataloader.seeded_augment is True
 
 
+def _kept_and_rest(full, restored, kept):
+    """Assert the restored probabilities of the kept classes and the rest's
+    total equal the teacher's (rows of (N, C) float64 probabilities)."""
+    for row, classes in enumerate(kept):
+        others = [c for c in range(full.shape[1]) if c not in classes]
+        for c in classes:
+            assert restored[row, c].item() == pytest.approx(
+                full[row, c].item(), rel=1e-5)
+        assert restored[row, others].sum().item() == pytest.approx(
+            full[row, others].sum().item(), rel=1e-5)
+
+
 def test_the_top_k_rule_keeps_the_kept_classes_and_the_rest_mass():
     """Independent of the cache: restored probabilities at tau equal the
-    teacher's for the top-k classes and the target, and the other classes
-    share the rest of the mass evenly."""
+    teacher's for the top-k classes and both target slots, and the other
+    classes share the rest of the mass evenly."""
     from mmcls_kd.cache.topk import encode_topk, restore_topk
     g = torch.Generator().manual_seed(0)
     logits = torch.randn(6, 10, generator=g, dtype=torch.float64) * 3
-    target = torch.tensor([0, 9, 3, 3, 7, 1])
+    targets = torch.tensor([[0, 5], [9, 9], [3, 0], [3, 2], [7, 8], [1, 4]])
     tau, k = 4.0, 3
     record = {n: v.numpy() for n, v in
-              encode_topk(logits, target, k, tau).items()}
+              encode_topk(logits, targets, k, tau).items()}
     restored = torch.from_numpy(restore_topk(record, 10, tau)).double()
     p_full = torch.softmax(logits / tau, dim=1)
     p_kept = torch.softmax(restored / tau, dim=1)
-    for row in range(6):
-        kept = set(logits[row].topk(k).indices.tolist()) | {
-            int(target[row])}
-        others = [c for c in range(10) if c not in kept]
-        for c in kept:
-            assert p_kept[row, c].item() == pytest.approx(
-                p_full[row, c].item(), rel=1e-5)
+    kept = [set(logits[row].topk(k).indices.tolist()) | set(
+        targets[row].tolist()) for row in range(6)]
+    _kept_and_rest(p_full, p_kept, kept)
+    for row, classes in enumerate(kept):
+        others = [c for c in range(10) if c not in classes]
         share = p_full[row, others].sum().item() / len(others)
         for c in others:
             assert p_kept[row, c].item() == pytest.approx(share, rel=1e-5)
+
+
+@pytest.mark.parametrize('tau', ['norm', 'zscore'])
+def test_a_top_k_row_keeps_its_deviation_for_a_per_sample_temperature(tau):
+    """NormKD's and logit standardisation's temperature is computed by the
+    loss from the restored row: the row keeps the teacher's mean and
+    standard deviation, so the loss's own softening gives the kept classes
+    and the rest the teacher's probabilities at the teacher's temperature.
+    """
+    from mmcls_kd.cache.topk import encode_topk, restore_topk
+    from mmcls_kd.models.losses.ops import soften
+    g = torch.Generator().manual_seed(1)
+    num_classes, k, t_norm = 100, 5, 2.0
+    logits = torch.randn(8, num_classes, generator=g,
+                         dtype=torch.float64) * 2
+    targets = torch.randint(0, num_classes, (8, 1), generator=g)
+    temperature = dict(tau=tau, t_norm=t_norm)
+    record = {n: v.numpy() for n, v in
+              encode_topk(logits, targets, k, temperature).items()}
+    restored = torch.from_numpy(
+        restore_topk(record, num_classes, temperature)).double()
+    assert torch.allclose(restored.std(1), logits.std(1), rtol=1e-5)
+    assert torch.allclose(restored.mean(1), logits.mean(1), atol=1e-5)
+    # The teacher's distribution, written out: z / (t_norm * std), plus
+    # 1e-7 on the deviation for z-scores.
+    eps = 1e-7 if tau == 'zscore' else 0.0
+    full = torch.softmax(
+        logits / ((logits.std(1, keepdim=True) + eps) * t_norm), dim=1)
+    softened, _ = soften(restored, tau, t_norm)
+    kept = [set(logits[row].topk(k).indices.tolist()) | {
+        int(targets[row])} for row in range(8)]
+    _kept_and_rest(full, torch.softmax(softened, dim=1), kept)
+
+
+def test_a_row_whose_deviation_cannot_be_kept_is_flagged():
+    """A sharp per-sample temperature on a row whose other classes nearly
+    agree: the one free class cannot bring the deviation down to the
+    teacher's; the row is flagged (the builder then refuses the cache),
+    and it is flagged exactly when the deviation is not kept."""
+    from mmcls_kd.cache.topk import encode_topk, restore_topk
+    logits = torch.tensor([[0.93, -1.83, -0.04, 0.18, -0.01]],
+                          dtype=torch.float64)
+    for t_norm, ok in ((2.0, True), (0.1, False)):
+        temperature = dict(tau='norm', t_norm=t_norm)
+        record = {n: v.numpy() for n, v in encode_topk(
+            logits, torch.tensor([[1]]), 1, temperature).items()}
+        restored, feasible = restore_topk(record, 5, temperature,
+                                          with_feasible=True)
+        error = abs(float(torch.from_numpy(restored).double().std()) -
+                    float(logits.std()))
+        assert bool(feasible[0]) is ok
+        assert (error < 1e-5) is ok, error
+
+
+def test_a_top_k_cache_takes_each_loss_temperature():
+    from mmengine.config import Config
+
+    from mmcls_kd.cache.topk import cache_temperature
+
+    def losses(**kwargs):
+        return Config(dict(model=dict(distiller=dict(
+            distill_losses=kwargs))))
+
+    assert cache_temperature(losses(a=dict(type='NormKDLoss', t_norm=1.5))
+                             ) == dict(tau='norm', t_norm=1.5)
+    assert cache_temperature(losses(
+        a=dict(type='DKDLoss', tau='zscore', t_norm=3.0))) == dict(
+            tau='zscore', t_norm=3.0)
+    assert cache_temperature(losses(a=dict(type='KDLoss', tau=4),
+                                    b=dict(type='NKDLoss', tau=4.0))) == 4.0
+    with pytest.raises(ValueError, match='the temperatures'):
+        cache_temperature(losses(a=dict(type='KDLoss', tau=4),
+                                 b=dict(type='NormKDLoss')))
 
 
 @pytest.mark.slow

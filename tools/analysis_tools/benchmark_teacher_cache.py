@@ -12,6 +12,7 @@ import argparse
 import os
 import tempfile
 import time
+from typing import Optional
 
 import numpy as np
 import torch
@@ -124,13 +125,21 @@ def main() -> None:
               'plain step')
     print('\ncache size per epoch:')
     for name, (rows, classes) in DATASETS.items():
-        for dtype, size in (('float16', 2), ('float32', 4)):
-            mib = rows * classes * size / 2**20
+        for dtype in ('float16', 'float32'):
+            mib = rows * _row_bytes(classes, dtype) / 2**20
             print(f'  {name:<10} full logits, {dtype}: {mib:10.1f} MiB')
         for k in (10, 50):
-            # float16 values, int32 classes, target class, its logit, lse.
-            mib = rows * (k * (2 + 4) + 4 + 4 + 4) / 2**20
+            mib = rows * _row_bytes(classes, 'float16', k) / 2**20
             print(f'  {name:<10} top-{k}, float16:    {mib:10.1f} MiB')
+
+
+def _row_bytes(classes: int, dtype: str, topk: Optional[int] = None) -> int:
+    """Bytes of a cache row, from the parts the cache stores."""
+    from mmcls_kd.cache.store import record_parts
+    parts = record_parts(dict(num_classes=classes, dtype=dtype, topk=topk))
+    return sum(
+        int(np.prod(shape)) * np.dtype(kind).itemsize
+        for shape, kind in parts.values())
 
 
 if __name__ == '__main__':
