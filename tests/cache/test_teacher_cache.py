@@ -160,6 +160,19 @@ def test_another_teacher_file_is_refused(caches, tmp_path,
              r'the teacher checkpoint sha256 is')
 
 
+def test_a_cache_of_an_older_format_is_refused(caches, tmp_path,
+                                              random_teacher_ckpt):
+    import json
+    import shutil
+    old = tmp_path / 'old'
+    shutil.copytree(caches / 'float32', old)
+    manifest = json.loads((old / 'manifest.json').read_text())
+    manifest['format'] = 1
+    (old / 'manifest.json').write_text(json.dumps(manifest))
+    _refused(tmp_path, old, random_teacher_ckpt,
+             r'the cache format is 1 in the cache and 2 in this run')
+
+
 def test_feature_distillation_cannot_read_a_cache(
         caches, tmp_path, random_teacher_ckpt):
     _refused(tmp_path, caches / 'float32', random_teacher_ckpt,
