@@ -94,7 +94,8 @@ def teacher_accuracy(algorithm, cfg) -> Optional[float]:
     with torch.no_grad():
         for batch in loader:
             data = algorithm.data_preprocessor(batch, False)
-            logits = algorithm.teacher(data['inputs'], mode='tensor')
+            logits = algorithm.run_teacher(data['inputs'],
+                                           data['data_samples'])
             labels = torch.cat([s.gt_label for s in data['data_samples']])
             right += int((logits.argmax(1).cpu() == labels.cpu()).sum())
             total += len(labels)
@@ -186,7 +187,8 @@ def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
                 # The iteration the run will be at: what seeds the mixing.
                 hub.update_info('iter', epoch * len(loader) + step)
                 data = algorithm.data_preprocessor(batch, True)
-                logits = algorithm.teacher(data['inputs'], mode='tensor')
+                logits = algorithm.run_teacher(data['inputs'],
+                                               data['data_samples'])
                 rows = mixed_row_index(mixing, step, rank, len(logits)) if \
                     mixing else [s.sample_idx for s in data['data_samples']]
                 writer.write(rows, _record(manifest, logits, data))

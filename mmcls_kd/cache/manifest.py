@@ -77,9 +77,10 @@ def make_manifest(cfg,
         teacher=dict(
             checkpoint=cfg.model.teacher_ckpt,
             sha256=teacher_file_sha(cfg.model.teacher_ckpt),
-            autocast='float32',
-            memory_format='contiguous',
-            compiled=False),
+            autocast=cfg.model.get('teacher_autocast') or 'float32',
+            memory_format='channels_last'
+            if cfg.model.get('channels_last') else 'contiguous',
+            compiled=bool(cfg.model.get('teacher_compile'))),
         pipeline=train_pipeline(cfg),
         data_sha256=data_list_sha(dataset),
         num_samples=len(dataset),
@@ -125,6 +126,10 @@ def check_run(manifest: dict,
         if sha != recorded['sha256']:
             refuse('the teacher checkpoint sha256', recorded['sha256'], sha,
                    f' ({teacher_ckpt})')
+    autocast = cfg.model.get('teacher_autocast') or 'float32'
+    if autocast != recorded['autocast']:
+        refuse('the teacher\'s autocast dtype', recorded['autocast'],
+               autocast, ' (model.teacher_autocast)')
     seed = cfg.get('randomness', {}).get('seed')
     if seed != manifest['seed']:
         refuse('randomness.seed', manifest['seed'], seed)

@@ -123,13 +123,12 @@ class TeacherOnceValLoop(ValLoop):
 
     @torch.no_grad()
     def _evaluate_teacher(self, algorithm) -> Dict[str, float]:
-        teacher = algorithm.teacher
-        teacher.eval()
+        algorithm.teacher.eval()
         for data_batch in self.dataloader:
             # The algorithm's (student's) preprocessor: during training the
             # teacher sees exactly its output.
             data = algorithm.data_preprocessor(data_batch, False)
-            outputs = teacher(**data, mode='predict')
+            outputs = algorithm.run_teacher(**data, mode='predict')
             self.evaluator.process(data_samples=outputs, data_batch=data_batch)
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))
         return {f'teacher/{k}': v for k, v in metrics.items()}

@@ -143,6 +143,9 @@ def _refused(tmp_path, cache, teacher, match, config=KD_CONFIG, **extra):
      r'the number of training samples is 32 in the cache and 24'),
     ({'train_dataloader.seeded_augment': False},
      r'leave train_dataloader.seeded_augment on'),
+    ({'model.teacher_autocast': 'bfloat16'},
+     r"the teacher's autocast dtype is 'float32' in the cache and "
+     r"'bfloat16'"),
 ])
 def test_a_run_the_cache_was_not_built_for_is_refused(
         extra, match, caches, tmp_path, random_teacher_ckpt):
@@ -161,7 +164,7 @@ def test_another_teacher_file_is_refused(caches, tmp_path,
 
 
 def test_a_cache_of_an_older_format_is_refused(caches, tmp_path,
-                                              random_teacher_ckpt):
+                                               random_teacher_ckpt):
     import json
     import shutil
     old = tmp_path / 'old'

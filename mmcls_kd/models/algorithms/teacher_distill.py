@@ -1,17 +1,23 @@
 """Single-teacher distillation with a teacher that is really frozen."""
 import os.path as osp
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
+from mmengine.logging import MMLogger
 from mmengine.model import BaseModel
+from mmengine.structures import BaseDataElement
 from mmrazor.models.algorithms import SingleTeacherDistill
+from mmrazor.models.utils import add_prefix
 from torch import nn
 
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher
 from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
 from .utils import (check_same_classes, explain_missing_source,
-                    student_preprocessor)
+                    set_channels_last, student_preprocessor, to_memory_format)
+
+#: ``teacher_autocast`` values and the dtypes they name.
+AUTOCAST_DTYPES = {'float16': torch.float16, 'bfloat16': torch.bfloat16}
 
 
 def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
@@ -67,6 +73,19 @@ class TeacherDistill(SingleTeacherDistill):
         teacher_cache (str, optional): a cache built by
             ``tools/cache_teacher.py``: the teacher is not built and its
             logits are read from there (logit methods only).
+        teacher_autocast (str, optional): run the teacher under autocast in
+            this dtype (``'float16'`` or ``'bfloat16'``) while the student
+            keeps its own precision; what it records is cast back to
+            float32. Defaults to None (the student's precision).
+        channels_last (bool): keep the student's and the teacher's weights
+            and the input batch in ``torch.channels_last`` memory format
+            (faster convolutions on tensor-core GPUs). Defaults to False.
+        teacher_compile (bool | dict): run the teacher through
+            ``torch.compile`` (a dict gives its keyword arguments). The
+            compiled call runs outside the recorders, whose hooks would
+            break or recompile its graph, so the teacher may be recorded at
+            its logits (``head.fc``) only; a compilation that fails falls
+            back to the eager teacher with a warning. Defaults to False.
         **kwargs: passed to ``SingleTeacherDistill`` (``architecture``, ...).
     """
 
@@ -76,7 +95,14 @@ class TeacherDistill(SingleTeacherDistill):
                  teacher_ckpt: Optional[str] = None,
                  allow_random_teacher: bool = False,
                  teacher_cache: Optional[str] = None,
+                 teacher_autocast: Optional[str] = None,
+                 channels_last: bool = False,
+                 teacher_compile: Union[bool, dict] = False,
                  **kwargs) -> None:
+        if teacher_autocast not in (None, *AUTOCAST_DTYPES):
+            raise ValueError(
+                'TeacherDistill: teacher_autocast must be None or one of '
+                f'{sorted(AUTOCAST_DTYPES)}, got {teacher_autocast!r}')
         for key in ('teacher_trainable', 'teacher_norm_eval'):
             if kwargs.get(key, None) is not None:
                 raise ValueError(f'TeacherDistill keeps the teacher frozen '
@@ -118,8 +144,122 @@ class TeacherDistill(SingleTeacherDistill):
         self.teacher_cache = teacher_cache
         self.teacher.requires_grad_(False)
         self.teacher.eval()
+        self.teacher_autocast = teacher_autocast
+        self.channels_last = channels_last
+        if channels_last:
+            set_channels_last(self.student)
+            set_channels_last(self.teacher)
+        self.teacher_compile = teacher_compile
+        self._compiled = None
+        if teacher_compile and not teacher_cache:
+            # Not a submodule: the teacher's weights stay under ``teacher.``
+            # only, in state dicts and checkpoints.
+            object.__setattr__(self, '_compiled',
+                               self._compile(teacher_compile))
+
+    def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
+        return super().forward(
+            to_memory_format(inputs, self.channels_last), data_samples, mode)
 
     def train(self, mode: bool = True) -> 'TeacherDistill':
         super().train(mode)
         self.teacher.eval()
         return self
+
+    def _compile(self, options: Union[bool, dict]):
+        recorders = self.distiller.teacher_recorders.recorders
+        others = sorted(f'{name} ({recorder.source})'
+                        for name, recorder in recorders.items()
+                        if recorder.source != LOGITS_SOURCE
+                        or type(recorder).__name__ != 'ModuleOutputsRecorder')
+        if others:
+            raise ValueError(
+                'TeacherDistill: teacher_compile runs the teacher outside '
+                'its recorders, so it may be recorded at its logits '
+                f'({LOGITS_SOURCE}, ModuleOutputs) only; this distiller also '
+                f'records {", ".join(others)}')
+        options = options if isinstance(options, dict) else {}
+        return torch.compile(self.teacher, **options)
+
+    def run_teacher(self,
+                    inputs: torch.Tensor,
+                    data_samples: Optional[List[BaseDataElement]] = None,
+                    mode: str = 'tensor'):
+        """The teacher's output as training, the teacher-once validation and
+        the cache builder all get it: without autograd, in the model's
+        memory format and the teacher's autocast, compiled when asked (in
+        ``mode='tensor'``), the recorders recording what they are set to.
+        """
+        inputs = to_memory_format(inputs, self.channels_last)
+        dtype = AUTOCAST_DTYPES.get(self.teacher_autocast)
+        with torch.no_grad(), torch.autocast(
+                inputs.device.type, dtype=dtype, enabled=dtype is not None):
+            if self._compiled is not None and mode == 'tensor':
+                return self._run_compiled(inputs, data_samples)
+            return self.teacher(inputs, data_samples, mode=mode)
+
+    def _run_compiled(self, inputs, data_samples):
+        recorders = list(self.distiller.teacher_recorders.recorders.values())
+        recording = [r.recording for r in recorders]
+        try:
+            # Outside the recorders: their hooks see recording off.
+            for recorder in recorders:
+                recorder._recording = False
+            logits = self._compiled(inputs, data_samples, mode='tensor')
+        except Exception as err:  # what torch.compile raises varies
+            MMLogger.get_current_instance().warning(
+                'TeacherDistill: torch.compile of the teacher failed '
+                f'({type(err).__name__}: {str(err).splitlines()[0][:200]}); '
+                'the teacher runs eagerly')
+            self._compiled = None
+            for recorder, was in zip(recorders, recording):
+                recorder._recording = was
+            return self.teacher(inputs, data_samples, mode='tensor')
+        for recorder, was in zip(recorders, recording):
+            recorder._recording = was
+            if was:
+                recorder.data_buffer.append(logits)
+        return logits
+
+    def _teacher_to_float(self) -> None:
+        """Cast what the teacher's recorders hold back to float32 after an
+        autocast teacher: the losses meet the student's float32 outputs."""
+        for recorder in self.distiller.teacher_recorders.recorders.values():
+            buffer = recorder.data_buffer
+            buffer[:] = [_to_float(item) for item in buffer]
+
+    def loss(self,
+             batch_inputs: torch.Tensor,
+             data_samples: Optional[List[BaseDataElement]] = None) -> dict:
+        """MMRazor's loss with the teacher run by :meth:`run_teacher`: in
+        ``mode='tensor'`` (no unused teacher cross-entropy), without
+        autograd, in its autocast and memory format."""
+        losses = dict()
+        self.distiller.set_deliveries_override(False)
+        with self.distiller.teacher_recorders, self.distiller.deliveries:
+            self.run_teacher(batch_inputs, data_samples)
+            if self.teacher_autocast:
+                self._teacher_to_float()
+        self.distiller.set_deliveries_override(True)
+        with self.distiller.student_recorders, self.distiller.deliveries:
+            if self.calculate_student_loss:
+                losses.update(
+                    add_prefix(
+                        self.student(batch_inputs, data_samples, mode='loss'),
+                        'student'))
+            else:
+                with torch.set_grad_enabled(self.student_trainable):
+                    self.student(batch_inputs, data_samples, mode='loss')
+        if not self.distillation_stopped:
+            losses.update(
+                add_prefix(self.distiller.compute_distill_losses(),
+                           'distill'))
+        return losses
+
+
+def _to_float(item):
+    if isinstance(item, torch.Tensor) and item.is_floating_point():
+        return item.float()
+    if isinstance(item, (tuple, list)):
+        return type(item)(_to_float(x) for x in item)
+    return item

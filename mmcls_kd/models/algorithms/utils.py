@@ -2,6 +2,9 @@
 import copy
 import difflib
 
+import torch
+from torch import nn
+
 
 def student_preprocessor(kwargs: dict) -> dict:
     """Make the student's data preprocessor the algorithm's.
@@ -57,3 +60,17 @@ def check_same_classes(student, teacher) -> None:
         raise ValueError(
             f'TeacherDistill: the teacher head has num_classes={counts[1]}, '
             f'the student head num_classes={counts[0]}')
+
+
+def set_channels_last(model: nn.Module) -> None:
+    """Keep the 4-D weights of ``model`` (convolutions) in channels-last
+    memory format."""
+    model.to(memory_format=torch.channels_last)
+
+
+def to_memory_format(inputs, channels_last: bool):
+    """A 4-D image batch in channels-last memory format when asked."""
+    if channels_last and isinstance(inputs, torch.Tensor) and \
+            inputs.dim() == 4:
+        return inputs.contiguous(memory_format=torch.channels_last)
+    return inputs
