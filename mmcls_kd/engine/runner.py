@@ -84,6 +84,19 @@ def latest_checkpoint(work_dir: str) -> Optional[str]:
         f'{moved}: pass the checkpoint to resume with --resume PATH')
 
 
+def loader_defaults(dataloader: dict) -> dict:
+    """What a shipped loader does unless its config says otherwise: workers
+    that persist across epochs (no re-spawn per epoch and per validation),
+    and pinned memory exactly when CUDA is present (pinning on a machine
+    without it only warns)."""
+    dataloader = dict(dataloader)
+    if dataloader.get('num_workers', 0) > 0:
+        dataloader.setdefault('persistent_workers', True)
+    cuda = torch.cuda.is_available()
+    dataloader['pin_memory'] = cuda and dataloader.get('pin_memory', True)
+    return dataloader
+
+
 @RUNNERS.register_module()
 class KDRunner(Runner):
     """MMEngine's ``Runner`` with what long distillation runs need.
@@ -164,7 +177,7 @@ class KDRunner(Runner):
             return Runner.build_dataloader(dataloader, seed, diff_rank_seed)
         # ``seeded_augment=True``: augmentation as a function of (seed,
         # epoch, sample), see mmcls_kd.datasets.seeded.
-        dataloader = seeded_loader(dataloader)
+        dataloader = seeded_loader(loader_defaults(dataloader))
         try:
             loader = Runner.build_dataloader(dataloader, seed, diff_rank_seed)
         except ValueError as err:

@@ -1,8 +1,17 @@
 """Input checks of the loss modules: each raises ``ValueError`` naming its
-owner (the module's class name) and the shapes, dtypes or values it got."""
+owner (the module's class name) and the shapes, dtypes or values it got.
+
+Shape and dtype checks are free; a check of tensor values (label range,
+soft-label rows, CTKD's temperature, CRD's indices) reads one flag from the
+device, a host synchronisation, through :func:`value_check` - one per loss
+and step. Benchmarks switch them off with :func:`no_value_checks` or the
+environment variable ``MMCLS_KD_VALUE_CHECKS=0``.
+"""
+import contextlib
 import math
 import numbers
-from typing import Any, Optional, Sequence, Union
+import os
+from typing import Any, Iterator, Optional, Sequence, Union
 
 import torch
 from torch import Tensor
@@ -12,6 +21,27 @@ from .ops import PER_SAMPLE_TAUS
 # How far a row of soft labels may sum from 1 (Mixup/CutMix scores are
 # exact up to rounding; label-smoothed half-precision scores are not).
 SOFT_LABEL_ATOL = 1e-3
+
+
+_VALUE_CHECKS = [os.environ.get('MMCLS_KD_VALUE_CHECKS', '1') != '0']
+
+
+@contextlib.contextmanager
+def no_value_checks() -> Iterator[None]:
+    """Skip the checks of tensor values inside the block (benchmarks): no
+    host synchronisation, and bad values pass unseen."""
+    previous = _VALUE_CHECKS[0]
+    _VALUE_CHECKS[0] = False
+    try:
+        yield
+    finally:
+        _VALUE_CHECKS[0] = previous
+
+
+def value_check(bad: Tensor) -> bool:
+    """Whether any element of the boolean tensor ``bad`` is set: one host
+    synchronisation, or none (False) while value checks are off."""
+    return _VALUE_CHECKS[0] and bool(bad.any())
 
 
 def shape_of(value: Any) -> Any:
@@ -158,7 +188,7 @@ def check_labels(owner: str, gt_labels: Tensor, preds_S: Tensor) -> bool:
                              f'must be integer class indices, got '
                              f'{gt_labels.dtype}')
         # One host synchronisation per call; the details only on failure.
-        if bool(((gt_labels < 0) | (gt_labels >= num_classes)).any()):
+        if value_check((gt_labels < 0) | (gt_labels >= num_classes)):
             raise ValueError(
                 f'{owner}: gt_labels must be class indices in '
                 f'[0, {num_classes}) for preds_S {shape_of(preds_S)}, got '
@@ -173,7 +203,7 @@ def check_labels(owner: str, gt_labels: Tensor, preds_S: Tensor) -> bool:
         row_sums = scores.sum(1)
         bad_rows = ((row_sums - 1).abs() > SOFT_LABEL_ATOL) \
             | (scores.amin(1) < 0) | ~torch.isfinite(row_sums)
-        if bool(bad_rows.any()):
+        if value_check(bad_rows):
             raise ValueError(
                 f'{owner}: soft gt_labels {shape_of(gt_labels)} must be '
                 f'non-negative with rows summing to 1 (atol '

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from .checks import check_range, check_teacher, shape_of
+from .checks import check_range, check_teacher, shape_of, value_check
 from .ops import compute_dtype, kl_rows
 
 #: What the temperature connectors hand the loss: a tensor, or (the
@@ -62,7 +62,7 @@ def check_temperature(owner: str, temperature: Tensor,
             f'(1,) or ({num_samples},) for preds_S {shape_of(preds_S)}, got '
             f'{got}')
     values = temperature.detach()
-    if not bool((torch.isfinite(values) & (values > 0)).all()):
+    if value_check(~(torch.isfinite(values) & (values > 0))):
         raise ValueError(f'{owner}: temperature must be finite and > 0, got '
                          f'values in [{float(values.min()):.4g}, '
                          f'{float(values.max()):.4g}]')

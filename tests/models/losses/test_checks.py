@@ -299,3 +299,18 @@ def test_boundary_hyper_parameters_build(name, kwargs):
     for arg, value in kwargs.items():
         if hasattr(loss, arg):
             assert getattr(loss, arg) == value
+
+
+def test_value_checks_can_be_switched_off_for_benchmarks():
+    from mmcls_kd.models.losses.checks import no_value_checks
+    preds = torch.zeros(2, 3)
+    out_of_range = torch.tensor([0, 3])
+    with pytest.raises(ValueError, match=r'class indices in \[0, 3\)'):
+        check_labels('KDLoss', out_of_range, preds)
+    with no_value_checks():
+        assert check_labels('KDLoss', out_of_range, preds) is False
+        # Shapes and dtypes are still checked: they cost nothing.
+        with pytest.raises(ValueError, match='must have the shape'):
+            check_labels('KDLoss', torch.tensor([0, 1, 2]), preds)
+    with pytest.raises(ValueError, match=r'class indices in \[0, 3\)'):
+        check_labels('KDLoss', out_of_range, preds)

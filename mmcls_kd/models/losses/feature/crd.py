@@ -95,6 +95,9 @@ class CRDLoss(nn.Module):
         # Partition constants (student anchor, teacher anchor); negative
         # until the first call sets them. Saved, so a resumed run keeps them.
         self.register_buffer('normalizers', torch.full((2, ), -1.0))
+        # Whether the normalizers are known to be set (or restored from a
+        # checkpoint): read from the device once, not at every step.
+        self._normalizers_known = False
 
     def _indices(self, data_samples: Sequence, batch: int,
                  device: torch.device):
@@ -103,16 +106,18 @@ class CRDLoss(nn.Module):
             raise ValueError(f'{owner}: {len(data_samples)} data samples '
                              f'for a batch of {batch} embeddings')
         try:
-            index = torch.tensor(
-                [int(s.metainfo['sample_idx']) for s in data_samples],
-                device=device)
+            # Indices are checked on the host, where they come from: no
+            # device synchronisation.
+            index = [int(s.metainfo['sample_idx']) for s in data_samples]
         except KeyError:
             raise ValueError(
                 f'{owner}: a data sample has no sample_idx; wrap the training '
                 'set in CRDDataset') from None
+        self._check_index(owner, 'sample_idx', torch.tensor(index))
+        index = torch.tensor(index, device=device)
         if 'contrast_idx' in data_samples[0]:
             contrast = torch.stack(
-                [s.contrast_idx for s in data_samples]).to(device).long()
+                [s.contrast_idx for s in data_samples]).long()
             expected = (batch, self.num_negatives + 1)
             if tuple(contrast.shape) != expected:
                 raise ValueError(
@@ -120,20 +125,27 @@ class CRDLoss(nn.Module):
                     f'{shape_of(contrast)}, expected {expected} (the '
                     f'positive and num_negatives={self.num_negatives}); set '
                     "CRDDataset's num_negatives to the loss's")
+            self._check_index(owner, 'contrast_idx', contrast.cpu())
+            contrast = contrast.to(device)
         else:
             contrast = torch.randint(
                 self.num_samples, (batch, self.num_negatives + 1),
                 device=device)
             contrast[:, 0] = index
-        for name, value in (('sample_idx', index), ('contrast_idx',
-                                                    contrast)):
-            if bool(((value < 0) | (value >= self.num_samples)).any()):
-                raise ValueError(
-                    f'{owner}: {name} values in [{int(value.min())}, '
-                    f'{int(value.max())}] do not fit a memory of '
-                    f'num_samples={self.num_samples}; set num_samples to '
-                    'the size of the training set')
         return index, contrast
+
+    def _load_from_state_dict(self, *args, **kwargs) -> None:
+        # Loaded normalizers may be unset: read them again at the next step.
+        self._normalizers_known = False
+        super()._load_from_state_dict(*args, **kwargs)
+
+    def _check_index(self, owner: str, name: str, value: Tensor) -> None:
+        if bool(((value < 0) | (value >= self.num_samples)).any()):
+            raise ValueError(
+                f'{owner}: {name} values in [{int(value.min())}, '
+                f'{int(value.max())}] do not fit a memory of '
+                f'num_samples={self.num_samples}; set num_samples to '
+                'the size of the training set')
 
     def _nce(self, probs: Tensor) -> Tensor:
         noise = self.num_negatives / self.num_samples
@@ -195,12 +207,14 @@ class CRDLoss(nn.Module):
             torch.einsum('bkd,bd->bk', teacher_rows, student) / self.tau)
         scores_T = torch.exp(
             torch.einsum('bkd,bd->bk', student_rows, teacher) / self.tau)
-        if bool((self.normalizers < 0).any()):
+        if not self._normalizers_known and bool(
+                (self.normalizers < 0).any()):
             with torch.no_grad():
                 first = torch.stack([scores_S.mean(), scores_T.mean()])
                 first = first.to(self.normalizers.dtype) * self.num_samples
                 dist.all_reduce(first, op='mean')
                 self.normalizers.copy_(first)
+        self._normalizers_known = True
         normalizers = self.normalizers.to(dtype)
         return self._nce(scores_S / normalizers[0]) \
             + self._nce(scores_T / normalizers[1])

@@ -201,3 +201,18 @@ def test_mmrazor_crd_ignores_its_loss_weight():
     assert float(value) == pytest.approx(expected, rel=1e-6)
     with pytest.raises(AssertionError, match='must be a tensor'):
         theirs(f_s, f_t, _samples(index, contrast))
+
+
+def test_unset_normalizers_loaded_from_a_checkpoint_are_set_again():
+    memory_s, memory_t, f_s, f_t, index, contrast = _state(3)
+    loss = _loss(memory_s, memory_t)
+    # Before the first step: Z not yet set.
+    unset = {k: v.clone() for k, v in loss.state_dict().items()}
+    loss(f_s, f_t, _samples(index, contrast))
+    assert bool((loss.normalizers > 0).all())
+    loss.load_state_dict(unset)
+    _, _, g_s, g_t, index2, contrast2 = _state(4)
+    value = loss(g_s, g_t, _samples(index2, contrast2))
+    # As a fresh loss on the same banks: Z from this batch, not -1.
+    expected, _ = reference(memory_s, memory_t, g_s, g_t, contrast2)
+    assert float(value) == pytest.approx(expected, rel=1e-9)
