@@ -30,6 +30,24 @@ TINY = [
 ]
 
 
+#: ``MMCLS_KD_CUDA_TESTS_ON_CPU=1`` runs the ``cuda`` tests on the CPU, to
+#: check the tests themselves where no GPU is at hand (the parts that need
+#: CUDA itself skip, saying so).
+CUDA_TESTS_ON_CPU = os.environ.get('MMCLS_KD_CUDA_TESTS_ON_CPU') == '1'
+
+
+def pytest_collection_modifyitems(config, items):
+    if torch.cuda.is_available() or CUDA_TESTS_ON_CPU:
+        return
+    skip = pytest.mark.skip(
+        reason='needs a CUDA GPU (torch.cuda.is_available() is False); '
+        'run python -m pytest -m cuda tests/cuda on a GPU machine, or '
+        'tools/analysis_tools/device_check.py')
+    for item in items:
+        if 'cuda' in item.keywords:
+            item.add_marker(skip)
+
+
 @functools.lru_cache(maxsize=None)
 def _parsed_config(path: str):
     from mmengine.config import Config
