@@ -22,14 +22,21 @@ class FiniteLossHook(Hook):
                          outputs=None) -> None:
         if not outputs:
             return
-        bad = {}
-        for name, value in outputs.items():
-            if 'loss' not in name:
-                continue
-            number = value.item() if isinstance(value,
-                                                torch.Tensor) else value
-            if not math.isfinite(float(number)):
-                bad[name] = number
+        names = [name for name in outputs if 'loss' in name]
+        if not names:
+            return
+        # One read from the device for all the terms.
+        first = outputs[names[0]]
+        device = first.device if isinstance(first, torch.Tensor) else 'cpu'
+        numbers = torch.stack([
+            torch.as_tensor(outputs[name], device=device).detach().float()
+            .reshape(()) for name in names
+        ]).tolist()
+        bad = {
+            name: number
+            for name, number in zip(names, numbers)
+            if not math.isfinite(number)
+        }
         if bad:
             terms = ', '.join(f'{k}={v}' for k, v in bad.items())
             raise FloatingPointError(
