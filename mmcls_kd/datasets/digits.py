@@ -34,13 +34,38 @@ class Digits(BaseDataset):
         super().__init__(ann_file='', **kwargs)
 
     def load_data_list(self) -> List[dict]:
-        from sklearn.datasets import load_digits
-        digits = load_digits()
-        order = np.random.RandomState(0).permutation(len(digits.target))
+        images, target = load_digit_arrays()
+        order = np.random.RandomState(0).permutation(len(target))
         chosen = (order[:self.NUM_TRAIN]
                   if self.split == 'train' else order[self.NUM_TRAIN:])
-        images = np.clip(digits.images * 16, 0, 255).astype(np.uint8)
-        return [
-            dict(img=images[i], gt_label=int(digits.target[i]))
-            for i in chosen
-        ]
+        images = np.clip(images * 16, 0, 255).astype(np.uint8)
+        return [dict(img=images[i], gt_label=int(target[i])) for i in chosen]
+
+
+def load_digit_arrays(from_file: bool = False):
+    """The (1797, 8, 8) images and the labels of scikit-learn's digits.
+
+    Through ``load_digits``, or, when scikit-learn does not import (it is
+    installed without SciPy on a GPU machine set up by the device check) or
+    ``from_file``, from the data file scikit-learn ships, read as its
+    ``load_digits`` reads it.
+    """
+    if not from_file:
+        try:
+            from sklearn.datasets import load_digits
+        except ImportError:
+            pass
+        else:
+            digits = load_digits()
+            return digits.images, digits.target
+    import importlib.util
+    import os.path as osp
+    spec = importlib.util.find_spec('sklearn')
+    if spec is None or spec.origin is None:
+        raise ImportError('Digits needs scikit-learn, which ships the data: '
+                          'pip install scikit-learn')
+    data = np.loadtxt(
+        osp.join(osp.dirname(spec.origin), 'datasets', 'data',
+                 'digits.csv.gz'),
+        delimiter=',')
+    return data[:, :-1].reshape(-1, 8, 8), data[:, -1].astype(int)

@@ -31,3 +31,17 @@ def test_items_are_packed_images():
 def test_bad_split():
     with pytest.raises(ValueError, match="'val'"):
         Digits('val')
+
+
+def test_the_data_file_reads_as_scikit_learn_loads_it():
+    """Where scikit-learn is installed without SciPy (the device check's
+    GPU machine) the data file is read directly: the same arrays."""
+    import numpy as np
+    from sklearn.datasets import load_digits
+
+    from mmcls_kd.datasets.digits import load_digit_arrays
+    images, target = load_digit_arrays(from_file=True)
+    digits = load_digits()
+    assert images.shape == (1797, 8, 8)
+    np.testing.assert_array_equal(images, digits.images)
+    np.testing.assert_array_equal(target, digits.target)

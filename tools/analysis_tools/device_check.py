@@ -39,10 +39,14 @@ REQUIREMENTS = [
     'mmengine==0.10.7', 'mmcv-lite==2.1.0', 'mmpretrain==1.2.0',
     'mmrazor==1.0.0', 'setuptools<81', 'scikit-learn', 'joblib'
 ]
-#: Preinstalled there (and their own dependencies): never shadowed.
-PREINSTALLED = ('torch', 'torchvision', 'numpy', 'opencv', 'timm', 'rich',
-                'pytest', 'pillow', 'pygments', 'markdown_it_py', 'mdurl',
-                'packaging', 'nvidia', 'triton')
+#: Preinstalled there (and their own dependencies): never shadowed. SciPy
+#: (35 MB) is left out too: only scikit-learn's import needs it, and the
+#: quick-start digits are then read from scikit-learn's data file
+#: (mmcls_kd.datasets.digits), so the folder stays within what a device
+#: run can carry.
+LEFT_OUT = ('torch', 'torchvision', 'numpy', 'opencv', 'timm', 'rich',
+            'pytest', 'pillow', 'pygments', 'markdown_it_py', 'mdurl',
+            'packaging', 'nvidia', 'triton', 'scipy')
 PYTHON, PLATFORMS = '3.12', ('manylinux2014_x86_64', 'manylinux_2_17_x86_64',
                              'manylinux_2_28_x86_64')
 
@@ -59,10 +63,12 @@ def prepare(out: str) -> int:
         command += ['--platform', platform]
     subprocess.run(command + REQUIREMENTS, check=True)
     for wheel in glob.glob(osp.join(out, '*.whl')):
-        if osp.basename(wheel).lower().startswith(PREINSTALLED):
+        if osp.basename(wheel).lower().startswith(LEFT_OUT):
             os.remove(wheel)
-    kept = sorted(osp.basename(w) for w in glob.glob(osp.join(out, '*.whl')))
-    print(f'{len(kept)} wheels in {out}:')
+    kept = sorted(glob.glob(osp.join(out, '*.whl')))
+    size = sum(osp.getsize(w) for w in kept) / 2**20
+    kept = [osp.basename(w) for w in kept]
+    print(f'{len(kept)} wheels, {size:.0f} MiB, in {out}:')
     for name in kept:
         print(f'  {name}')
     return 0
