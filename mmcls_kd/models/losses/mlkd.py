@@ -1,6 +1,7 @@
 """Multi-level logit distillation (MLKD)."""
 from typing import NamedTuple, Optional, Sequence, Tuple
 
+import torch
 import torch.nn as nn
 import torch.nn.functional as F
 from torch import Tensor
@@ -75,8 +76,10 @@ def mlkd_terms(preds_S: Tensor,
     else:
         prob_S, prob_T = log_S.exp(), log_T.exp()
     num_samples, num_classes = prob_S.shape
-    batch = (prob_T @ prob_T.t() - prob_S @ prob_S.t()).square().sum()
-    category = (prob_T.t() @ prob_T - prob_S.t() @ prob_S).square().sum()
+    # Autocast would run the products in half precision.
+    with torch.autocast(prob_S.device.type, enabled=False):
+        batch = (prob_T @ prob_T.t() - prob_S @ prob_S.t()).square().sum()
+        category = (prob_T.t() @ prob_T - prob_S.t() @ prob_S).square().sum()
     return MLKDTerms(instance, batch / num_samples, category / num_classes)
 
 
