@@ -226,15 +226,15 @@ def _pipeline_views(pipeline) -> int:
 
 def _preprocessor_views(cfg) -> tuple:
     """``(type name, views)`` of the data preprocessor the model uses: the
-    top-level one, else the model's or its student's."""
+    student's own, else the model's, else the top-level one (the order in
+    which the runner and ``TeacherDistill`` hand them down)."""
     import inspect
 
     from mmcls_kd.registry import MODELS
     model = cfg.get('model') or {}
-    preprocessor = (cfg.get('data_preprocessor')
+    preprocessor = ((model.get('architecture') or {}).get('data_preprocessor')
                     or model.get('data_preprocessor')
-                    or (model.get('architecture') or {}).get(
-                        'data_preprocessor') or {})
+                    or cfg.get('data_preprocessor') or {})
     kind = preprocessor.get('type', 'ClsDataPreprocessor')
     cls = MODELS.get(kind) if isinstance(kind, str) else kind
     views = preprocessor.get('num_views')

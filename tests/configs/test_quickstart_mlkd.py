@@ -2,15 +2,18 @@
 MultiViewDataPreprocessor: in a real training step the teacher's and the
 student's recorded logits are their outputs on the weak view, then on the
 strong view, the distillation loss is the float64 reference's on them and
-the head's cross-entropy is the mean over both views, weighted 0.2."""
+the head's cross-entropy is the mean over both views, weighted 0.2. The
+CIFAR-100 and ImageNet configs' pipelines make their two views."""
 import os.path as osp
 
+import numpy as np
+import pytest
 import torch
 import torch.nn.functional as F
 from mmengine.hooks import Hook
 
 from mmcls_kd.apis import build_runner, load_config
-from tests.conftest import QUICK
+from tests.conftest import QUICK, REPO
 from tests.models.losses.test_mlkd import reference_mlkd
 
 CONFIG = osp.join(QUICK, 'mlkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
@@ -80,3 +83,25 @@ def test_student_and_teacher_see_both_views(tmp_path, random_teacher_ckpt):
     # differences of close similarities (a random teacher is near uniform).
     assert abs(step.outputs['distill.loss_mlkd'] - expected) <= \
         1e-3 * expected
+
+
+@pytest.mark.parametrize('config, height, width, size', [
+    ('mlkd_resnet32x4_resnet8x4_1xb64_cifar100.py', 32, 32, 32),
+    ('mlkd_tv-resnet34_resnet18_8xb64_in1k.py', 300, 400, 224),
+])
+def test_the_cifar100_and_imagenet_views_run(config, height, width, size):
+    """The configs' weak and strong pipelines make two views of an RGB
+    image, over 30 draws of the RandAugment operations."""
+    from mmengine.dataset import Compose
+    from mmengine.registry import DefaultScope
+    cfg = load_config(osp.join(REPO, 'configs', 'mlkd', config))
+    pipeline = [t for t in cfg.train_dataloader.dataset.pipeline
+                if t['type'] != 'LoadImageFromFile']
+    generator = np.random.default_rng(0)
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        transform = Compose(pipeline)
+        for _ in range(30):
+            image = generator.integers(0, 256, (height, width, 3), np.uint8)
+            views = transform(dict(img=image, img_shape=image.shape[:2],
+                                   ori_shape=image.shape[:2]))['inputs']
+            assert [tuple(v.shape) for v in views] == [(3, size, size)] * 2
