@@ -129,8 +129,7 @@ class MLKDLoss(nn.Module):
 
     The student and the teacher both see both views; ``preds_S`` and
     ``preds_T`` hold the weak view's rows first and the strong view's after
-    (what :class:`~mmcls_kd.models.data_preprocessors.
-    MultiViewDataPreprocessor` gives). With
+    (what ``MultiViewDataPreprocessor`` gives). With
     the terms of :func:`mlkd_terms` (``I`` instance, ``B`` batch, ``K``
     class) and the fractions ``m_s`` (samples) and ``m_c`` (classes) of
     :func:`confidence_fractions` taken from the teacher's weak view::
