@@ -13,6 +13,7 @@ from mmcls_kd.engine.workdir_lock import lock_work_dir
 from .manifest import make_manifest
 from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
                     mixed_rows, read_manifest, record_parts, write_manifest)
+from .teacher import refuse_multi_view
 from .topk import cache_temperature, encode_topk, restore_topk, topk_kl
 
 
@@ -22,6 +23,9 @@ def _refuse_unless_cacheable(cfg) -> None:
         raise ValueError('a teacher cache is built from a distillation config '
                          'with a teacher (TeacherDistill and '
                          'model.teacher_ckpt)')
+    refuse_multi_view(
+        (model.get('distiller') or {}).get('distill_losses'),
+        'a teacher cache')
     if cfg.get('randomness', {}).get('seed') is None:
         raise ValueError('a teacher cache holds the augmentation of one seed: '
                          'set randomness.seed')

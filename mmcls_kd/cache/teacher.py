@@ -1,5 +1,5 @@
 """A teacher that reads its logits from a cache instead of running."""
-from typing import List, Optional
+from typing import Dict, List, Optional
 
 import torch
 from mmengine.model import BaseModel
@@ -10,6 +10,22 @@ from .store import CacheReader
 
 #: The one teacher record a cache can serve: the classifier's logits.
 LOGITS_SOURCE = 'head.fc'
+
+
+def refuse_multi_view(distill_losses: Optional[Dict[str, dict]],
+                      what: str) -> None:
+    """A cache holds one row of teacher logits per (epoch, sample): refuse
+    the losses that read the teacher on several views of each image
+    (MLKD's weak and strong), naming the first and ``what`` was asked."""
+    from mmcls_kd.models.data_preprocessors import loss_views
+    views = loss_views(distill_losses)
+    if views:
+        name, (kind, count) = next(iter(views.items()))
+        raise ValueError(
+            f'{what}: {name} ({kind}) reads the teacher on {count} augmented '
+            'views of each image, and a teacher cache holds the logits of '
+            'one view per sample (keyed by epoch and sample index); run it '
+            'with the teacher online')
 
 
 class _Head(nn.Module):

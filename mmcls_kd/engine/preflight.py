@@ -21,6 +21,7 @@ def preflight(cfg) -> None:
     check_class_folders(cfg)
     check_checkpoint_paths(cfg)
     check_teacher_cache(cfg)
+    check_views(cfg)
 
 
 def check_helper_keys(cfg) -> None:
@@ -200,7 +201,9 @@ def check_teacher_cache(cfg) -> None:
     cache = (cfg.get('model') or {}).get('teacher_cache')
     if not cache or cfg.get('train_dataloader') is None:
         return
-    from mmcls_kd.cache import check_run, read_manifest
+    from mmcls_kd.cache import check_run, read_manifest, refuse_multi_view
+    refuse_multi_view(cfg.model.get('distiller', {}).get('distill_losses'),
+                      f'model.teacher_cache={cache}')
     if not cfg.train_dataloader.get('seeded_augment'):
         raise ValueError(
             f'model.teacher_cache={cache}: the cache is read by epoch and '
@@ -208,3 +211,68 @@ def check_teacher_cache(cfg) -> None:
             'train_dataloader.seeded_augment on (True, the default with a '
             'cache)')
     check_run(read_manifest(cache), cfg, cache)
+
+
+def _pipeline_views(pipeline) -> int:
+    """How many views of each image a pipeline gives: the views of its
+    ``MultiView`` transform (MMPretrain's), 1 without one."""
+    for transform in pipeline or []:
+        kind = transform.get('type') if isinstance(transform, dict) else None
+        if isinstance(kind, str) and kind.split('.')[-1] == 'MultiView':
+            views = transform.get('num_views', 1)
+            return sum(views) if isinstance(views, (list, tuple)) else views
+    return 1
+
+
+def _preprocessor_views(cfg) -> tuple:
+    """``(type name, views)`` of the data preprocessor the model uses: the
+    student's own, else the model's, else the top-level one (the order in
+    which the runner and ``TeacherDistill`` hand them down)."""
+    import inspect
+
+    from mmcls_kd.registry import MODELS
+    model = cfg.get('model') or {}
+    preprocessor = ((model.get('architecture') or {}).get('data_preprocessor')
+                    or model.get('data_preprocessor')
+                    or cfg.get('data_preprocessor') or {})
+    kind = preprocessor.get('type', 'ClsDataPreprocessor')
+    cls = MODELS.get(kind) if isinstance(kind, str) else kind
+    views = preprocessor.get('num_views')
+    if views is None and cls is not None:
+        param = inspect.signature(cls).parameters.get('num_views')
+        views = param.default if param is not None else 1
+    return getattr(cls, '__name__', str(kind)), views or 1
+
+
+def check_views(cfg) -> None:
+    """A loss that reads several views of each training image (MLKD's weak
+    and strong) needs a training pipeline that makes them and a data
+    preprocessor that hands them to the model: fail before anything is
+    built, naming the loss, the key and both counts."""
+    if cfg.get('train_dataloader') is None:
+        return
+    from mmcls_kd.models.data_preprocessors import loss_views
+    losses = loss_views(((cfg.get('model') or {}).get('distiller')
+                         or {}).get('distill_losses'))
+    if not losses:
+        return
+    name, (kind, views) = next(iter(losses.items()))
+    where = f'model.distiller.distill_losses.{name} ({kind})'
+    for key, dataset in _loader_datasets(cfg, ('train_dataloader', )):
+        if 'pipeline' not in dataset:
+            continue
+        given = _pipeline_views(dataset['pipeline'])
+        if given != views:
+            raise ValueError(
+                f'{where} reads {views} views of each training image, and '
+                f'{key}.pipeline gives {given}: wrap its augmentations in '
+                f"MMPretrain's MultiView transform, e.g. dict(type="
+                f"'MultiView', num_views=[1, 1], transforms=[weak, strong]) "
+                f'before PackInputs (configs/mlkd/ shows one)')
+    preprocessor, given = _preprocessor_views(cfg)
+    if given != views:
+        raise ValueError(
+            f'{where} reads {views} views of each training image, and the '
+            f'data preprocessor ({preprocessor}) hands the model {given}: '
+            f"set data_preprocessor=dict(type='MultiViewDataPreprocessor', "
+            f'num_views={views})')

@@ -1,2 +1,2 @@
-from . import (algorithms, backbones, connectors, distillers,  # noqa: F401
-               losses, recorders)
+from . import (algorithms, backbones, connectors,  # noqa: F401
+               data_preprocessors, distillers, losses, recorders)

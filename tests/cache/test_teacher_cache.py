@@ -450,3 +450,27 @@ def test_a_second_build_into_a_cache_in_use_stops(tmp_path,
     finally:
         builder.kill()
         builder.wait()
+
+
+def test_mlkd_two_views_are_refused(tmp_path, random_teacher_ckpt):
+    # The cache holds one view per sample; MLKD reads the teacher on two.
+    mlkd = os.path.join(QUICK,
+                        'mlkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+    named = (r'loss_mlkd \(MLKDLoss\) reads the teacher on 2 augmented '
+             r'views of each image, and a teacher cache holds the logits of '
+             r'one view per sample')
+    with pytest.raises(ValueError, match='a teacher cache: ' + named):
+        _build(tmp_path / 'cache', random_teacher_ckpt, 'float32',
+               config=mlkd)
+    assert not (tmp_path / 'cache').exists()
+    cfg = load_config(mlkd, _options(random_teacher_ckpt, **{
+        'work_dir': str(tmp_path / 'run'),
+        'model.teacher_cache': str(tmp_path / 'cache')
+    }))
+    with pytest.raises(ValueError,
+                       match=f'model.teacher_cache={tmp_path}/cache: ' +
+                       named):
+        build_runner(cfg)
+    from mmcls_kd.models.algorithms.teacher_distill import check_cacheable
+    with pytest.raises(ValueError, match=r'teacher_cache \S+: ' + named):
+        check_cacheable(cfg.model.distiller, str(tmp_path / 'cache'))

@@ -53,7 +53,8 @@ def _build(cfg):
 
 # Losses whose preds_S / preds_T are logits and gt_labels the labels.
 LOGIT_LOSSES = ('KDLoss', 'KLDivergence', 'DKDLoss', 'NKDLoss', 'WSLDLoss',
-                'NormKDLoss', 'USKDLoss', 'TfKDRegLoss', 'ZipfLSLoss')
+                'NormKDLoss', 'USKDLoss', 'TfKDRegLoss', 'ZipfLSLoss',
+                'MLKDLoss')
 
 
 def _capture_head_outputs(model):
@@ -97,6 +98,17 @@ def _check_logit_wiring(model, heads, batch):
                 assert torch.equal(value.view(-1), labels), (name, arg)
 
 
+def _views(batch, num_views):
+    """The batch as MMPretrain's MultiView transform and the default
+    collate give it: a list of views, each a list of images."""
+    if num_views == 1:
+        return batch
+    return dict(batch, inputs=[list(batch['inputs'])] + [
+        [image.flip(-1) for image in batch['inputs']]
+        for _ in range(num_views - 1)
+    ])
+
+
 @pytest.mark.parametrize('path', CONFIGS, ids=_rel)
 def test_config_loads(path):
     cfg = parsed_config(path)
@@ -125,7 +137,10 @@ def test_config_builds_and_steps(path):
     model.train()
     distilled = cfg.model.type != 'ImageClassifier'
     heads = _capture_head_outputs(model) if distilled else None
-    losses = model.train_step(batch, optim)
+    # MLKD's data preprocessor takes two views of each training image.
+    train_batch = _views(batch,
+                         getattr(model.data_preprocessor, 'num_views', 1))
+    losses = model.train_step(train_batch, optim)
     assert losses and all(torch.isfinite(torch.as_tensor(v))
                           for v in losses.values())
     if distilled:

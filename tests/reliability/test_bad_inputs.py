@@ -2,6 +2,7 @@
 culprit."""
 import copy
 import inspect
+import os.path as osp
 
 import pytest
 import torch
@@ -13,7 +14,7 @@ import mmcls_kd.models.losses as losses
 from mmcls_kd.apis import build_runner, load_config
 from mmcls_kd.engine import KDRunner
 from mmcls_kd.registry import MODELS
-from tests.conftest import KD_CONFIG, STUDENT_CONFIG
+from tests.conftest import KD_CONFIG, QUICK, STUDENT_CONFIG
 from tests.data_utils import write_imagenet
 from tests.reliability.helpers import (FEATURE_CASES, LABEL_ARG, NKD_CONFIG,
                                        build_loss_or_skip)
@@ -223,3 +224,45 @@ def test_nan_in_a_distillation_term_names_iteration_and_term(
     assert 'non-finite loss at iteration 1 ' in message
     assert 'distill.loss_nkd=nan' in message
     assert 'student.loss' not in message
+
+
+# MLKD without its two views (weak and strong) of each training image.
+
+MLKD_CONFIG = osp.join(QUICK, 'mlkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
+MLKD_NAMED = (r'model\.distiller\.distill_losses\.loss_mlkd \(MLKDLoss\) '
+              r'reads 2 views of each training image, and ')
+
+
+def test_mlkd_with_a_one_view_pipeline_stops_before_training(
+        tmp_path, random_teacher_ckpt):
+    one_view = [dict(type='RandomCrop', crop_size=8, padding=1),
+                dict(type='PackInputs')]
+    with pytest.raises(ValueError,
+                       match=MLKD_NAMED + r'train_dataloader\.dataset\.'
+                       r'pipeline gives 1: wrap its augmentations in '
+                       r"MMPretrain's MultiView transform"):
+        _runner(tmp_path, MLKD_CONFIG, **{
+            'model.teacher_ckpt': random_teacher_ckpt,
+            'train_dataloader.dataset.pipeline': one_view
+        })
+
+
+def test_mlkd_with_a_one_view_preprocessor_stops_before_training(
+        tmp_path, random_teacher_ckpt):
+    with pytest.raises(ValueError,
+                       match=MLKD_NAMED + r'the data preprocessor '
+                       r'\(ClsDataPreprocessor\) hands the model 1: set '
+                       r"data_preprocessor=dict\(type='MultiViewData"):
+        _runner(tmp_path, MLKD_CONFIG, **{
+            'model.teacher_ckpt': random_teacher_ckpt,
+            'data_preprocessor':
+            dict(_delete_=True, type='ClsDataPreprocessor', num_classes=10,
+                 mean=[78.1], std=[96.1], to_rgb=False)
+        })
+    # Built without the runner's checks: the model refuses it too.
+    with pytest.raises(ValueError,
+                       match=r'loss_mlkd \(MLKDLoss\) reads 2 views of each '
+                       r'training image, and the data preprocessor '
+                       r'\(ClsDataPreprocessor\) hands the model 1'):
+        _build(_model_cfg(MLKD_CONFIG, teacher_ckpt=None,
+                          allow_random_teacher=True))

@@ -10,10 +10,10 @@ from mmrazor.models.algorithms import SingleTeacherDistill
 from mmrazor.models.utils import add_prefix
 from torch import nn
 
-from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher
+from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher, refuse_multi_view
 from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
-from .utils import (check_same_classes, explain_missing_source,
+from .utils import (check_same_classes, check_views, explain_missing_source,
                     set_channels_last, student_preprocessor, to_memory_format)
 
 #: ``teacher_autocast`` values and the dtypes they name.
@@ -38,8 +38,11 @@ def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
 
 
 def check_cacheable(distiller: dict, teacher_cache: str) -> None:
-    """A cache holds the teacher's logits only: refuse a distiller that
-    records anything else of the teacher (feature methods)."""
+    """A cache holds the teacher's logits of one view of each image only:
+    refuse a distiller that reads several views (MLKD) or records anything
+    else of the teacher (feature methods)."""
+    refuse_multi_view((distiller or {}).get('distill_losses'),
+                      f'teacher_cache {teacher_cache}')
     recorders = (distiller or {}).get('teacher_recorders') or {}
     others = sorted(
         f'{name} ({recorder.get("source")})'
@@ -135,6 +138,7 @@ class TeacherDistill(SingleTeacherDistill):
         except AssertionError as err:
             raise explain_missing_source(self, err) from err
         check_same_classes(self.student, self.teacher)
+        check_views(self.distiller, self.data_preprocessor)
         if teacher_ckpt and not teacher_cache:
             load_teacher_weights(self.teacher, teacher_ckpt)
             # Keep ``init_weights`` from overwriting the loaded weights.

@@ -74,3 +74,20 @@ def to_memory_format(inputs, channels_last: bool):
             inputs.dim() == 4:
         return inputs.contiguous(memory_format=torch.channels_last)
     return inputs
+
+
+def check_views(distiller, preprocessor) -> None:
+    """A loss that reads several views of each image (MLKD's weak and
+    strong) needs a data preprocessor that hands the model as many; say so
+    at build time, naming the loss and both counts."""
+    given = getattr(preprocessor, 'num_views', 1)
+    for name, loss in distiller.distill_losses.items():
+        views = getattr(loss, 'num_views', 1)
+        if views > 1 and views != given:
+            raise ValueError(
+                f'{name} ({type(loss).__name__}) reads {views} views of each '
+                f'training image, and the data preprocessor '
+                f'({type(preprocessor).__name__}) hands the model {given}: '
+                f"set data_preprocessor=dict(type='MultiViewDataPreprocessor'"
+                f', num_views={views}) and a MultiView transform in the '
+                'training pipeline')

@@ -9,6 +9,7 @@ from .dist import DISTLoss, dist_loss
 from .dkd import DKDLoss, dkd_loss
 from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
 from .kd import KDLoss, kd_loss
+from .mlkd import MLKDLoss, mlkd_terms
 from .nkd import NKDLoss, nkd_loss
 from .normkd import NormKDLoss
 from .tfkd import TfKDRegLoss, tfkd_reg_loss
@@ -20,9 +21,9 @@ from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
     'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss',
-    'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss',
-    'USKDLoss', 'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss',
-    'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'nkd_loss',
-    'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss', 'wttm_loss',
-    'zipf_ls_loss'
+    'MLKDLoss', 'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss',
+    'TfKDRegLoss', 'USKDLoss', 'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss',
+    'ZipfLSLoss', 'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss',
+    'mlkd_terms', 'nkd_loss', 'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels',
+    'wsld_loss', 'wttm_loss', 'zipf_ls_loss'
 ]

@@ -157,6 +157,12 @@ BAD_VALUES = [
     ('KDLoss', 'tau', 0, 'tau must be > 0, got 0'),
     ('KDLoss', 't_norm', -2.0, 't_norm must be > 0, got -2.0'),
     ('KDLoss', 'loss_weight', -0.9, 'loss_weight must be >= 0, got -0.9'),
+    ('MLKDLoss', 'taus', (4.0, 0.0), 'taus[1] must be > 0, got 0.0'),
+    ('MLKDLoss', 'strong_taus', (-1.0, ), 'strong_taus[0] must be > 0, got '
+     '-1.0'),
+    ('MLKDLoss', 'repeat_weak_taus', (0.0, ), 'repeat_weak_taus[0] must be '
+     '> 0, got 0.0'),
+    ('MLKDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
     ('NKDLoss', 'tau', -1.0, 'tau must be > 0, got -1.0'),
     ('NKDLoss', 'gamma', -1.5, 'gamma must be >= 0, got -1.5'),
     ('NKDLoss', 't_norm', 0.0, 't_norm must be > 0, got 0.0'),
@@ -244,6 +250,7 @@ BOUNDARY_VALUES = [
     ('WSLDLoss', dict(tau=2.0, alpha=0.0, loss_weight=0.0)),
     ('WSLDLoss', dict(tau='zscore', t_norm=2.0)),
     ('WTTMLoss', dict(tau=5.0, loss_weight=0.0)),
+    ('MLKDLoss', dict(strong_taus=(), repeat_weak_taus=(), loss_weight=0.0)),
     ('ZipfLSLoss', dict(power=0.0, upsample_factor=2.0, loss_weight=0.0)),
 ]
 

@@ -10,6 +10,7 @@ def test_every_exported_loss_is_registered_in_this_scope():
     modules = [n for n in losses.__all__ if n.endswith('Loss')]
     assert sorted(modules) == [
         'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss',
+        'MLKDLoss',
         'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss',
         'USKDLoss', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss'
     ]
@@ -25,8 +26,9 @@ def test_every_exported_loss_is_registered_in_this_scope():
 def test_the_functionals_are_exported():
     functionals = [n for n in losses.__all__ if n.islower()]
     assert sorted(functionals) == [
-        'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'nkd_loss',
-        'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss',
+        'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'mlkd_terms',
+        'nkd_loss', 'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels',
+        'wsld_loss',
         'wttm_loss', 'zipf_ls_loss'
     ]
     assert all(callable(getattr(losses, name)) for name in functionals)
