@@ -83,10 +83,11 @@ class KDDistiller(ConfigurableDistiller):
     every input its ``required_inputs``, if it has one, names) must come
     from a record, checked when the distiller is built.
 
-    A connector or loss that refuses its input (``ValueError``) fails with
-    the loss's name and, for each of its inputs, the recorder it came from
-    (side, name, recorded module) and the connector it went through, so
-    a recorder pointing at the wrong module is named.
+    A record that cannot be read as mapped, or a connector or loss that
+    refuses its input (``ValueError``), fails with a ``ValueError`` naming
+    the loss and, for each of its inputs, the recorder it came from (side,
+    name, recorded module) and the connector it went through, so a
+    recorder pointing at the wrong module is named.
 
     Args:
         student_recorders (dict, optional): recorders on the student, over
@@ -183,7 +184,9 @@ class KDDistiller(ConfigurableDistiller):
             for arg, record in mapping.items():
                 try:
                     inputs[arg] = self.get_record(**record)
-                except ValueError as err:
+                # MMRazor's recorders raise TypeError for a data_idx into a
+                # record that is not a sequence.
+                except (TypeError, ValueError) as err:
                     raise ValueError(f'{name}: input {arg} from '
                                      f'{self._describe(record)}: '
                                      f'{err}') from err

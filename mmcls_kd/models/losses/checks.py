@@ -221,9 +221,9 @@ def check_feature_shape(owner: str, name: str, feature: Tensor,
     dimensions whose sizes match ``expected`` (None: any size), naming both
     shapes, e.g. ``ATLoss: preds_S must have the shape (4, *, 8, 8), got
     (4, 64, 16, 16)``."""
-    fits = feature.dim() == len(expected) and all(
-        size is None or size == got
-        for size, got in zip(expected, feature.shape))
+    fits = (isinstance(feature, Tensor) and feature.dim() == len(expected)
+            and all(size is None or size == got
+                    for size, got in zip(expected, feature.shape)))
     if not fits:
         shown = ', '.join('*' if size is None else str(size)
                           for size in expected)
@@ -233,9 +233,15 @@ def check_feature_shape(owner: str, name: str, feature: Tensor,
                          f'got {shape_of(feature)}')
 
 
+def any_batch(feature: Any) -> Tuple[None, ...]:
+    """A batch of features of any size: at least two dimensions, as many
+    as ``feature`` has."""
+    dims = feature.dim() if isinstance(feature, Tensor) else 2
+    return (None, ) * max(dims, 2)
+
+
 def batch_shape(reference: Tensor,
-                feature: Tensor) -> Tuple[Optional[int], ...]:
+                feature: Any) -> Tuple[Optional[int], ...]:
     """What a feature compared sample by sample with ``reference`` must
-    look like: its batch size, any other sizes (at least two
-    dimensions)."""
-    return (reference.shape[0], ) + (None, ) * max(feature.dim() - 1, 1)
+    look like: its batch size, any other sizes."""
+    return (reference.shape[0], ) + any_batch(feature)[1:]

@@ -3,7 +3,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import check_feature_shape, check_range
+from ..checks import any_batch, check_feature_shape, check_range
 from ..ops import compute_dtype
 
 
@@ -47,9 +47,10 @@ class FitNetLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
-        check_feature_shape(
-            type(self).__name__, 'preds_S (the regressed student feature)',
-            preds_S, tuple(preds_T.shape))
+        owner = type(self).__name__
+        check_feature_shape(owner, 'preds_T', preds_T, any_batch(preds_T))
+        check_feature_shape(owner, 'preds_S (the regressed student feature)',
+                            preds_S, tuple(preds_T.shape))
         dtype = compute_dtype(preds_S, preds_T)
         difference = preds_S.to(dtype) - preds_T.detach().to(dtype)
         return difference.square().mean() * self.loss_weight

@@ -4,7 +4,8 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import batch_shape, check_feature_shape, check_range
+from ..checks import (any_batch, batch_shape, check_feature_shape,
+                      check_range)
 from ..ops import compute_dtype
 
 
@@ -59,8 +60,7 @@ class PKTLoss(nn.Module):
             Tensor: A scalar.
         """
         owner = type(self).__name__
-        check_feature_shape(owner, 'preds_T', preds_T,
-                            (None, ) * max(preds_T.dim(), 2))
+        check_feature_shape(owner, 'preds_T', preds_T, any_batch(preds_T))
         check_feature_shape(owner, 'preds_S', preds_S,
                             batch_shape(preds_T, preds_S))
         dtype = compute_dtype(preds_S, preds_T)
