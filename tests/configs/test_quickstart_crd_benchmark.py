@@ -3,17 +3,12 @@ CC, VID, PKT) train in a real runner, their connectors with the student;
 a recorded feature of the wrong shape fails at the first step, naming the
 recorder, the shape expected and the shape received."""
 import math
-import os.path as osp
 
 import pytest
 import torch
-from mmengine.config import Config
-from mmengine.registry import DefaultScope
-from mmpretrain.structures import DataSample
 
 from mmcls_kd.apis import build_runner, load_config
-from mmcls_kd.registry import MODELS
-from tests.conftest import QUICK
+from tests.configs.test_quickstart_feature_kd import _batch, _config, _model
 from tests.reliability.helpers import scalars
 
 LOSS_KEYS = {
@@ -26,11 +21,6 @@ LOSS_KEYS = {
 }
 
 
-def _config(method):
-    return osp.join(QUICK,
-                    f'{method}_resnet34-w32_resnet18-w16_1xb32_digits.py')
-
-
 def _state(module):
     return {k: v.detach().clone() for k, v in module.state_dict().items()}
 
@@ -38,7 +28,7 @@ def _state(module):
 @pytest.mark.slow
 @pytest.mark.parametrize('method', sorted(LOSS_KEYS))
 def test_quick_start_trains_one_iteration(method, tmp_path,
-                                           random_teacher_ckpt):
+                                          random_teacher_ckpt):
     cfg = load_config(_config(method), {
         'work_dir': str(tmp_path),
         'experiment_name': method,
@@ -69,20 +59,6 @@ def test_quick_start_trains_one_iteration(method, tmp_path,
     assert bool(floats) == (method in ('cc', 'fitnet', 'vid'))
     assert all(not torch.equal(connectors[k], trained[k]) for k in floats
                if not k.endswith('running_var'))
-
-
-def _model(method, **changes):
-    cfg = Config.fromfile(_config(method))
-    cfg.model.teacher_ckpt = None
-    cfg.model.allow_random_teacher = True
-    cfg.merge_from_dict(changes)
-    with DefaultScope.overwrite_default_scope('mmcls_kd'):
-        return MODELS.build(cfg.model)
-
-
-def _batch(num=4):
-    samples = [DataSample().set_gt_label(i % 10) for i in range(num)]
-    return torch.randn(num, 1, 8, 8), samples
 
 
 # Student ResNet_CIFAR-18 at width 16 on 8x8 digits: layer1-4 give

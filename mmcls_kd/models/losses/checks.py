@@ -245,3 +245,12 @@ def batch_shape(reference: Tensor,
     """What a feature compared sample by sample with ``reference`` must
     look like: its batch size, any other sizes."""
     return (reference.shape[0], ) + any_batch(feature)[1:]
+
+
+def check_batch_pair(owner: str, preds_S: Tensor, preds_T: Tensor) -> None:
+    """Student and teacher features of one batch (at least two dimensions
+    each, any other sizes), for losses that relate the samples of the
+    batch."""
+    check_feature_shape(owner, 'preds_T', preds_T, any_batch(preds_T))
+    check_feature_shape(owner, 'preds_S', preds_S,
+                        batch_shape(preds_T, preds_S))

@@ -4,8 +4,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import (any_batch, batch_shape, check_feature_shape,
-                      check_range)
+from ..checks import check_batch_pair, check_range
 from ..ops import compute_dtype, unit_vectors
 
 
@@ -48,10 +47,7 @@ class SPLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
-        owner = type(self).__name__
-        check_feature_shape(owner, 'preds_T', preds_T, any_batch(preds_T))
-        check_feature_shape(owner, 'preds_S', preds_S,
-                            batch_shape(preds_T, preds_S))
+        check_batch_pair(type(self).__name__, preds_S, preds_T)
         dtype = compute_dtype(preds_S, preds_T)
         # The Gram matrices in float32 even under autocast: half-precision
         # products of long feature vectors lose the small similarities.
