@@ -1,14 +1,17 @@
-"""The quick starts of the CRD benchmark's feature methods (FitNet, AT, SP,
-CC, VID, PKT) train in a real runner, their connectors with the student;
-a recorded feature of the wrong shape fails at the first step, naming the
-recorder, the shape expected and the shape received."""
+"""The CRD benchmark's feature methods (FitNet, AT, SP, CC, VID, PKT): the
+quick starts train in a real runner, their connectors with the student; a
+recorded feature of the wrong shape fails at the first step, naming the
+recorder, the shape expected and the shape received; the CIFAR-100 configs
+run the benchmark's recipe."""
 import math
+import os.path as osp
 
 import pytest
 import torch
 
 from mmcls_kd.apis import build_runner, load_config
 from tests.configs.test_quickstart_feature_kd import _batch, _config, _model
+from tests.conftest import REPO, parsed_config
 from tests.reliability.helpers import scalars
 
 LOSS_KEYS = {
@@ -109,3 +112,53 @@ def test_a_data_index_into_a_tensor_names_the_recorder():
                        r"student recorder 'feat' \(backbone\.layer4\): When "
                        r'data_idx is not None'):
         model(*_batch(), mode='loss')
+
+
+# The CIFAR-100 recipe of RepDistiller's scripts/run_cifar_distill.sh and
+# train_student.py, written from them: CE weight 1 (-r 1), KD weight 0
+# (-a 0, so no KD loss), the method's weight (-b) on its features
+# (hint_layer 2 for FitNet; feat[1:-1] for AT and VID; feat[-2] for SP; the
+# pooled feat[-1] for CC and PKT), batch 64, lr 0.05, x0.1 at 150/180/210 of
+# 240 epochs, CRD's released teachers.
+RESNET_STAGES = [f'backbone.layer{i}' for i in (1, 2, 3)]
+VGG_STAGES = [f'backbone.layer{i}' for i in (2, 3, 4, 5)]
+BENCHMARK = {  # method -> (loss type, weight, ResNet sources, VGG sources)
+    'fitnet': ('FitNetLoss', 100.0, ['backbone.layer2'], ['backbone.layer3']),
+    'at': ('ATLoss', 1000.0, RESNET_STAGES, VGG_STAGES),
+    'sp': ('SPLoss', 3000.0, ['backbone.layer3'], ['backbone.layer5']),
+    'cc': ('CCLoss', 0.02, ['neck'], ['neck']),
+    'vid': ('VIDLoss', 1.0, RESNET_STAGES, VGG_STAGES),
+    'pkt': ('PKTLoss', 30000.0, ['neck'], ['neck']),
+}
+PAIRS = {  # pair -> (teacher checkpoint, column of its sources above)
+    'resnet32x4_resnet8x4': ('checkpoints/cifar100/resnet32x4.pth', 0),
+    'vgg13_vgg8': ('checkpoints/cifar100/vgg13.pth', 1),
+}
+
+
+@pytest.mark.parametrize('pair', sorted(PAIRS))
+@pytest.mark.parametrize('method', sorted(BENCHMARK))
+def test_cifar100_configs_run_the_benchmark_recipe(method, pair):
+    cfg = parsed_config(
+        osp.join(REPO, 'configs', method,
+                 f'{method}_{pair}_1xb64_cifar100.py'))
+    loss_type, weight, *columns = BENCHMARK[method]
+    teacher_ckpt, column = PAIRS[pair]
+    sources = columns[column]
+    distiller = cfg.model.distiller
+    losses = distiller.distill_losses
+    assert {(loss.type, loss.loss_weight) for loss in losses.values()} == {
+        (loss_type, weight)}
+    assert len(losses) == len(sources)
+    for side in ('student_recorders', 'teacher_recorders'):
+        recorded = sorted(r.source for r in distiller[side].values())
+        assert recorded == sorted(sources), side
+    assert cfg.model.architecture.head.loss.loss_weight == 1.0
+    assert cfg.model.teacher_ckpt == teacher_ckpt
+    assert cfg.train_dataloader.batch_size == 64
+    assert cfg.optim_wrapper.optimizer.lr == 0.05
+    assert list(cfg.param_scheduler.milestones) == [150, 180, 210]
+    assert cfg.train_cfg.max_epochs == 240
+    if method == 'cc':
+        assert losses.loss_cc.get('mode', 'repdistiller') == 'repdistiller'
+        assert {c.embed_dim for c in distiller.connectors.values()} == {128}
