@@ -119,6 +119,30 @@ def build_loss_or_skip(name: str):
     return loss, [p for p in params if p in known]
 
 
+def _pair_case(name, student_shape, teacher_shape):
+    """A loss of ``name`` built with its defaults on a student and a teacher
+    feature of the given shapes."""
+
+    def case(gen):
+        import mmcls_kd.models.losses as losses
+        return getattr(losses, name)(), {
+            'preds_S': torch.randn(student_shape, generator=gen),
+            'preds_T': torch.randn(teacher_shape, generator=gen)
+        }, {}
+
+    return case
+
+
+def _vid_case(gen):
+    from mmcls_kd.models.losses import VIDLoss
+    # The connector's (mean, variance), cast and differentiated together.
+    return VIDLoss(), {
+        'preds_S': [torch.randn(8, 6, 4, 4, generator=gen),
+                    torch.rand(6, generator=gen) + 0.5],
+        'preds_T': torch.randn(8, 6, 4, 4, generator=gen)
+    }, {}
+
+
 def _crd_case(gen):
     from mmengine.structures import BaseDataElement
 
@@ -179,9 +203,15 @@ def _zipf_case(gen):
 #: embeddings are unit vectors by contract (its connectors normalise them),
 #: so it is not scaled up in the large-input test.
 FEATURE_CASES = {
+    'ATLoss': _pair_case('ATLoss', (8, 6, 4, 4), (8, 10, 4, 4)),
+    'CCLoss': _pair_case('CCLoss', (8, 16), (8, 16)),
     'CRDLoss': _crd_case,
+    'FitNetLoss': _pair_case('FitNetLoss', (8, 6, 4, 4), (8, 6, 4, 4)),
     'HCLLoss': _hcl_case,
     'OFDLoss': _ofd_case,
+    'PKTLoss': _pair_case('PKTLoss', (8, 12), (8, 20)),
     'RKDAngleLoss': _rkd_case,
+    'SPLoss': _pair_case('SPLoss', (8, 6, 4, 4), (8, 10, 2, 2)),
+    'VIDLoss': _vid_case,
     'ZipfLSLoss': _zipf_case,
 }

@@ -5,8 +5,8 @@ GPU's autocast gives), against the same loss on the fp32 logits.
 The loss modules are found through ``__all__`` when the tests are
 collected, so a new loss is covered without touching this file. Inputs are
 synthesised from the argument names of ``forward`` (logits ``preds_*``,
-``gt_labels``); the losses that take features (``FEATURE_CASES``: CRD, OFD,
-ReviewKD's HCL, RKD, Zipf's LS) get theirs from a factory each.
+``gt_labels``); the losses that take features (``FEATURE_CASES`` of
+``tests.reliability.helpers``) get theirs from a factory each.
 """
 from typing import Dict
 

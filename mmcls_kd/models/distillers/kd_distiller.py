@@ -5,6 +5,7 @@ import inspect
 from typing import Dict, Optional
 
 from mmrazor.models.distillers import ConfigurableDistiller
+from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 
@@ -44,6 +45,18 @@ def with_recorder_types(recorders: Dict[str, dict]) -> Dict[str, dict]:
     }
 
 
+def _summary(value) -> str:
+    """A record as an error message shows it: the shape of a tensor, the
+    shapes of a sequence of tensors, the type (and length) of the rest."""
+    if isinstance(value, Tensor):
+        return str(tuple(value.shape))
+    if isinstance(value, (list, tuple)):
+        if all(isinstance(item, Tensor) for item in value):
+            return str([tuple(item.shape) for item in value])
+        return f'{type(value).__name__} of {len(value)}'
+    return type(value).__name__
+
+
 @MODELS.register_module()
 class KDDistiller(ConfigurableDistiller):
     """MMRazor's ``ConfigurableDistiller`` with default wiring, that refuses
@@ -69,6 +82,12 @@ class KDDistiller(ConfigurableDistiller):
     silently never train; here every required argument of every loss (and
     every input its ``required_inputs``, if it has one, names) must come
     from a record, checked when the distiller is built.
+
+    A record that cannot be read as mapped, or a connector or loss that
+    refuses its input (``ValueError``), fails with a ``ValueError`` naming
+    the loss and, for each of its inputs, the recorder it came from (side,
+    name, recorded module) and the connector it went through, so a
+    recorder pointing at the wrong module is named.
 
     Args:
         student_recorders (dict, optional): recorders on the student, over
@@ -145,3 +164,38 @@ class KDDistiller(ConfigurableDistiller):
         connector = record.get('connector')
         return record['recorder'] in recorders and (
             connector is None or connector in self.connectors)
+
+    def _describe(self, record: dict) -> str:
+        side = 'student' if record['from_student'] else 'teacher'
+        manager = (self.student_recorders
+                   if record['from_student'] else self.teacher_recorders)
+        source = manager.recorders[record['recorder']].source
+        text = f"the {side} recorder '{record['recorder']}' ({source})"
+        if record.get('connector'):
+            text += f" through the connector '{record['connector']}'"
+        return text
+
+    def compute_distill_losses(self) -> Dict[str, Tensor]:
+        """MMRazor's loop over the losses, naming the records behind an
+        input a connector or loss refuses."""
+        losses = {}
+        for name, mapping in self.loss_forward_mappings.items():
+            inputs = {}
+            for arg, record in mapping.items():
+                try:
+                    inputs[arg] = self.get_record(**record)
+                # MMRazor's recorders raise TypeError for a data_idx into a
+                # record that is not a sequence.
+                except (TypeError, ValueError) as err:
+                    raise ValueError(f'{name}: input {arg} from '
+                                     f'{self._describe(record)}: '
+                                     f'{err}') from err
+            try:
+                losses[name] = self.distill_losses[name](**inputs)
+            except ValueError as err:
+                sources = '; '.join(
+                    f'{arg} {_summary(inputs[arg])} from '
+                    f'{self._describe(record)}'
+                    for arg, record in mapping.items())
+                raise ValueError(f'{name} ({sources}): {err}') from err
+        return losses

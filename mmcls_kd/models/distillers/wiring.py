@@ -232,3 +232,137 @@ def zipf_ls(feature: str, **loss) -> dict:
                 feat=dict(from_student=True, recorder='feat'),
                 fc_weight=dict(from_student=True, recorder='fc_weight'),
                 fc_bias=dict(from_student=True, recorder='fc_bias'))))
+
+
+def _stages(method: str,
+            loss: dict,
+            student: Sequence[dict],
+            teacher: Sequence[dict],
+            connectors: Sequence[dict] = ()) -> dict:
+    """One ``loss`` per pair of recorded features: recorders ``stage{i}``
+    on both sides and losses ``loss_{method}{i}``, numbered from 1 (one
+    pair: recorders ``feat``, loss ``loss_{method}``); ``connectors``, if
+    given, one per stage, carry the student's feature (``{method}{i}``)."""
+    if len(student) != len(teacher) or (connectors
+                                        and len(connectors) != len(student)):
+        raise ValueError(
+            f'{method}: {len(student)} student features, {len(teacher)} '
+            f'teacher features and {len(connectors)} connectors; one of '
+            'each per stage expected')
+    names = [str(i) if len(student) > 1 else '' for i in
+             range(1, len(student) + 1)]
+
+    def recorder(name):
+        return f'stage{name}' if name else 'feat'
+
+    def mapping(name, s, t):
+        preds_S = dict(from_student=True, recorder=recorder(name),
+                       **_picked(s))
+        if connectors:
+            preds_S['connector'] = f'{method}{name}'
+        return dict(
+            preds_S=preds_S,
+            preds_T=dict(from_student=False, recorder=recorder(name),
+                         **_picked(t)))
+
+    wiring = dict(
+        student_recorders={
+            recorder(n): _recorder(s)
+            for n, s in zip(names, student)
+        },
+        teacher_recorders={
+            recorder(n): _recorder(t)
+            for n, t in zip(names, teacher)
+        },
+        distill_losses={f'loss_{method}{n}': dict(loss)
+                        for n in names},
+        loss_forward_mappings={
+            f'loss_{method}{n}': mapping(n, s, t)
+            for n, s, t in zip(names, student, teacher)
+        })
+    if connectors:
+        wiring['connectors'] = {
+            f'{method}{n}': dict(c)
+            for n, c in zip(names, connectors)
+        }
+    return wiring
+
+
+def fitnet(student: dict,
+           teacher: dict,
+           student_channels: int,
+           teacher_channels: int,
+           loss_weight: float,
+           student_size: Optional[int] = None,
+           teacher_size: Optional[int] = None) -> dict:
+    """FitNet in one stage, as the CRD benchmark code trains it: the
+    student's guided layer through the FitNetRegressor connector
+    (``fitnet``) against the teacher's hint layer, the L2 hint loss
+    ``loss_fitnet`` beside the cross-entropy."""
+    regressor = dict(
+        type='FitNetRegressor',
+        in_channels=student_channels,
+        out_channels=teacher_channels)
+    if student_size or teacher_size:
+        regressor.update(student_size=student_size, teacher_size=teacher_size)
+    return _stages('fitnet', dict(type='FitNetLoss', loss_weight=loss_weight),
+                   [student], [teacher], [regressor])
+
+
+def at(student: Sequence[dict], teacher: Sequence[dict],
+       loss_weight: float) -> dict:
+    """Attention transfer at each pair of stage outputs (``loss_at1``, ...),
+    each weighing ``loss_weight``."""
+    return _stages('at', dict(type='ATLoss', loss_weight=loss_weight),
+                   student, teacher)
+
+
+def sp(student: dict, teacher: dict, loss_weight: float) -> dict:
+    """Similarity preservation on one pair of features (``loss_sp``)."""
+    return _stages('sp', dict(type='SPLoss', loss_weight=loss_weight),
+                   [student], [teacher])
+
+
+def vid(student: Sequence[dict], teacher: Sequence[dict],
+        student_channels: Sequence[int], teacher_channels: Sequence[int],
+        loss_weight: float) -> dict:
+    """VID at each pair of stage outputs: the student's feature through a
+    VIDRegressor connector (``vid1``, ...: the Gaussian's mean and its
+    per-channel variance) against the teacher's, each ``loss_vid{i}``
+    weighing ``loss_weight``."""
+    regressors = [
+        dict(type='VIDRegressor', in_channels=s, out_channels=t)
+        for s, t in zip(student_channels, teacher_channels)
+    ]
+    return _stages('vid', dict(type='VIDLoss', loss_weight=loss_weight),
+                   student, teacher, regressors)
+
+
+def _pooled(method: str, loss: dict) -> dict:
+    """``loss`` on the pooled features (the neck's output) of both."""
+    pooled = module_outputs('neck', index=0)
+    return _stages(method, loss, [pooled], [pooled])
+
+
+def cc(student_channels: int,
+       teacher_channels: int,
+       loss_weight: float,
+       embed_dim: int = 128) -> dict:
+    """Correlation congruence on the pooled features, each side through its
+    own LinearEmbedding connector (``cc_student``, ``cc_teacher``)."""
+    wiring = _pooled('cc', dict(type='CCLoss', loss_weight=loss_weight))
+    wiring['connectors'] = {
+        f'cc_{side}': dict(
+            type='LinearEmbedding', in_channels=channels, embed_dim=embed_dim)
+        for side, channels in (('student', student_channels),
+                               ('teacher', teacher_channels))
+    }
+    mapping = wiring['loss_forward_mappings']['loss_cc']
+    mapping['preds_S']['connector'] = 'cc_student'
+    mapping['preds_T']['connector'] = 'cc_teacher'
+    return wiring
+
+
+def pkt(loss_weight: float) -> dict:
+    """Probabilistic knowledge transfer on the pooled features."""
+    return _pooled('pkt', dict(type='PKTLoss', loss_weight=loss_weight))

@@ -7,7 +7,8 @@ method does and applies ``loss_weight`` last.
 from .ctkd import CTKDLoss, ctkd_loss
 from .dist import DISTLoss, dist_loss
 from .dkd import DKDLoss, dkd_loss
-from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
+from .feature import (ATLoss, CCLoss, CRDLoss, FitNetLoss, HCLLoss, OFDLoss,
+                      PKTLoss, RKDAngleLoss, SPLoss, VIDLoss)
 from .kd import KDLoss, kd_loss
 from .mlkd import MLKDLoss, mlkd_terms
 from .nkd import NKDLoss, nkd_loss
@@ -20,10 +21,11 @@ from .wttm import WTTMLoss, wttm_loss
 from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
-    'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss',
-    'MLKDLoss', 'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss',
-    'TfKDRegLoss', 'USKDLoss', 'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss',
-    'ZipfLSLoss', 'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss',
-    'mlkd_terms', 'nkd_loss', 'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels',
-    'wsld_loss', 'wttm_loss', 'zipf_ls_loss'
+    'ATLoss', 'CCLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss',
+    'FitNetLoss', 'HCLLoss', 'KDLoss', 'MLKDLoss', 'NKDLoss', 'NormKDLoss',
+    'OFDLoss', 'PKTLoss', 'RKDAngleLoss', 'SPLoss', 'TfKDRegLoss', 'USKDLoss',
+    'USKDSoftLabels', 'VIDLoss', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss',
+    'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'mlkd_terms', 'nkd_loss',
+    'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss',
+    'wttm_loss', 'zipf_ls_loss'
 ]

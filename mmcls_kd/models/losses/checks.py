@@ -11,7 +11,7 @@ import contextlib
 import math
 import numbers
 import os
-from typing import Any, Iterator, Optional, Sequence, Union
+from typing import Any, Iterator, Optional, Sequence, Tuple, Union
 
 import torch
 from torch import Tensor
@@ -213,3 +213,44 @@ def check_labels(owner: str, gt_labels: Tensor, preds_S: Tensor) -> bool:
         return True
     raise ValueError(f'{owner}: gt_labels must have the shape {expected}, '
                      f'got {shape_of(gt_labels)}')
+
+
+def check_feature_shape(owner: str, name: str, feature: Tensor,
+                        expected: Sequence[Optional[int]]) -> None:
+    """Raise ``ValueError`` unless ``feature`` has ``len(expected)``
+    dimensions whose sizes match ``expected`` (None: any size), naming both
+    shapes, e.g. ``ATLoss: preds_S must have the shape (4, *, 8, 8), got
+    (4, 64, 16, 16)``."""
+    fits = (isinstance(feature, Tensor) and feature.dim() == len(expected)
+            and all(size is None or size == got
+                    for size, got in zip(expected, feature.shape)))
+    if not fits:
+        shown = ', '.join('*' if size is None else str(size)
+                          for size in expected)
+        if len(expected) == 1:
+            shown += ','
+        raise ValueError(f'{owner}: {name} must have the shape ({shown}), '
+                         f'got {shape_of(feature)}')
+
+
+def any_batch(feature: Any) -> Tuple[None, ...]:
+    """A batch of features of any size: at least two dimensions, as many
+    as ``feature`` has."""
+    dims = feature.dim() if isinstance(feature, Tensor) else 2
+    return (None, ) * max(dims, 2)
+
+
+def batch_shape(reference: Tensor,
+                feature: Any) -> Tuple[Optional[int], ...]:
+    """What a feature compared sample by sample with ``reference`` must
+    look like: its batch size, any other sizes."""
+    return (reference.shape[0], ) + any_batch(feature)[1:]
+
+
+def check_batch_pair(owner: str, preds_S: Tensor, preds_T: Tensor) -> None:
+    """Student and teacher features of one batch (at least two dimensions
+    each, any other sizes), for losses that relate the samples of the
+    batch."""
+    check_feature_shape(owner, 'preds_T', preds_T, any_batch(preds_T))
+    check_feature_shape(owner, 'preds_S', preds_S,
+                        batch_shape(preds_T, preds_S))

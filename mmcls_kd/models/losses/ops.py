@@ -120,6 +120,14 @@ def square(temperature: Temperature) -> Temperature:
     return temperature**2
 
 
+def unit_vectors(vectors: Tensor, dim: int) -> Tensor:
+    """Unit vectors along ``dim``; a zero vector stays 0, with zero
+    gradient (``F.normalize`` gives it a gradient of 1 / eps)."""
+    norm = vectors.norm(dim=dim, keepdim=True)
+    return torch.where(norm > 0, vectors / norm.clamp_min(1e-12),
+                       torch.zeros_like(vectors))
+
+
 def kl_rows(log_student: Tensor, log_teacher: Tensor) -> Tensor:
     """``KL(teacher || student)`` of each row, (N,), from log-probabilities.
 

@@ -2,8 +2,8 @@
 (the snapshot test pins every config built with it)."""
 import pytest
 
-from mmcls_kd.models.distillers.wiring import (module_inputs, module_outputs,
-                                               ofd)
+from mmcls_kd.models.distillers.wiring import (at, cc, fitnet, module_inputs,
+                                               module_outputs, ofd, pkt, vid)
 
 
 def test_ofd_halves_each_earlier_stage_and_maps_the_picked_call():
@@ -41,3 +41,39 @@ def test_ofd_refuses_stage_lists_of_different_lengths():
             student_channels=[1],
             teacher_channels=[1],
             loss_weight=1.0)
+
+
+def test_stagewise_methods_name_a_recorder_and_a_loss_per_stage():
+    stages = [module_outputs(f'backbone.layer{i}') for i in (1, 2)]
+    wiring = vid(stages, stages, [16, 32], [32, 64], loss_weight=1.0)
+    assert sorted(wiring['student_recorders']) == ['stage1', 'stage2']
+    assert wiring['teacher_recorders']['stage2'] == dict(
+        type='ModuleOutputs', source='backbone.layer2')
+    assert wiring['connectors']['vid2'] == dict(
+        type='VIDRegressor', in_channels=32, out_channels=64)
+    assert wiring['loss_forward_mappings']['loss_vid2'] == dict(
+        preds_S=dict(from_student=True, recorder='stage2', connector='vid2'),
+        preds_T=dict(from_student=False, recorder='stage2'))
+    assert sorted(at(stages, stages, 1000.0)['distill_losses']) == [
+        'loss_at1', 'loss_at2']
+    with pytest.raises(ValueError, match='2 student features, 1 teacher'):
+        at(stages, stages[:1], 1000.0)
+
+
+def test_single_feature_methods_and_the_pooled_features():
+    hint = fitnet(module_inputs('backbone.layer2.1.relu', call=1),
+                  module_outputs('backbone.layer2'), 32, 64, 100.0,
+                  student_size=8, teacher_size=4)
+    assert hint['connectors']['fitnet'] == dict(
+        type='FitNetRegressor', in_channels=32, out_channels=64,
+        student_size=8, teacher_size=4)
+    assert hint['loss_forward_mappings']['loss_fitnet']['preds_S'] == dict(
+        from_student=True, recorder='feat', record_idx=1, data_idx=0,
+        connector='fitnet')
+    # CC: the pooled feature (the neck's first output), embedded on both
+    # sides; PKT: the same records, no connector.
+    mapping = cc(128, 256, 0.02)['loss_forward_mappings']['loss_cc']
+    assert mapping['preds_T'] == dict(from_student=False, recorder='feat',
+                                      data_idx=0, connector='cc_teacher')
+    assert pkt(3e4)['student_recorders'] == dict(
+        feat=dict(type='ModuleOutputs', source='neck'))

@@ -123,6 +123,12 @@ REQUIRED = {'CRDLoss': dict(num_samples=8)}
 
 # (loss, argument, bad value, error after "<loss>: ").
 BAD_VALUES = [
+    ('ATLoss', 'p', 0.0, 'p must be > 0, got 0.0'),
+    ('ATLoss', 'loss_weight', -1000.0, 'loss_weight must be >= 0, '
+     'got -1000.0'),
+    ('CCLoss', 'gamma', 0.0, 'gamma must be > 0, got 0.0'),
+    ('CCLoss', 'order', -1, 'order must be an integer >= 0, got -1'),
+    ('CCLoss', 'loss_weight', -0.02, 'loss_weight must be >= 0, got -0.02'),
     ('CRDLoss', 'num_samples', 0, 'num_samples must be an integer >= 1, '
      'got 0'),
     ('CRDLoss', 'num_negatives', 0, 'num_negatives must be an integer >= 1, '
@@ -147,6 +153,8 @@ BAD_VALUES = [
      'got 2'),
     ('DKDLoss', 't_norm', 0.0, 't_norm must be > 0, got 0.0'),
     ('DKDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('FitNetLoss', 'loss_weight', -100.0, 'loss_weight must be >= 0, '
+     'got -100.0'),
     ('HCLLoss', 'levels', (4, 0, 1), 'levels[1] must be an integer >= 1, '
      'got 0'),
     ('HCLLoss', 'warmup_epochs', 2.5, 'warmup_epochs must be an integer >= 0, '
@@ -170,8 +178,13 @@ BAD_VALUES = [
     ('NormKDLoss', 't_norm', -1.0, 't_norm must be > 0, got -1.0'),
     ('NormKDLoss', 'loss_weight', -0.9, 'loss_weight must be >= 0, got -0.9'),
     ('OFDLoss', 'loss_weight', -1e-3, 'loss_weight must be >= 0, got -0.001'),
+    ('PKTLoss', 'eps', 0.0, 'eps must be > 0, got 0.0'),
+    ('PKTLoss', 'loss_weight', -30000.0, 'loss_weight must be >= 0, '
+     'got -30000.0'),
     ('RKDAngleLoss', 'loss_weight', -50.0, 'loss_weight must be >= 0, '
      'got -50.0'),
+    ('SPLoss', 'loss_weight', -3000.0, 'loss_weight must be >= 0, '
+     'got -3000.0'),
     ('TfKDRegLoss', 'tau', 0.0, 'tau must be > 0, got 0.0'),
     ('TfKDRegLoss', 'correct_prob', 1.0, 'correct_prob must be in (0, 1), '
      'got 1.0'),
@@ -188,6 +201,7 @@ BAD_VALUES = [
     ('USKDLoss', 'label_smoothing', 1.5, 'label_smoothing must be in [0, 1], '
      'got 1.5'),
     ('USKDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('VIDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
     ('WSLDLoss', 'tau', -4.0, 'tau must be > 0, got -4.0'),
     ('WSLDLoss', 'alpha', -2.25, 'alpha must be >= 0, got -2.25'),
     ('WSLDLoss', 't_norm', 0.0, 't_norm must be > 0, got 0.0'),
@@ -203,6 +217,8 @@ BAD_VALUES = [
 
 # Values at the edge of each range that configs or ablations use.
 BOUNDARY_VALUES = [
+    ('ATLoss', dict(p=2.0, loss_weight=0.0)),
+    ('CCLoss', dict(mode='taylor_rbf', gamma=0.4, order=0, loss_weight=0.0)),
     ('CRDLoss',
      dict(num_samples=1,
           num_negatives=1,
@@ -221,6 +237,7 @@ BOUNDARY_VALUES = [
           warmup_first_epoch=0,
           t_norm=1.0,
           loss_weight=0.0)),
+    ('FitNetLoss', dict(loss_weight=0.0)),
     ('HCLLoss',
      dict(levels=(1, ),
           warmup_epochs=20,
@@ -231,7 +248,9 @@ BOUNDARY_VALUES = [
     ('NKDLoss', dict(tau=3.0, gamma=0.0, loss_weight=0.0)),
     ('NormKDLoss', dict(t_norm=1.5, loss_weight=0.0)),
     ('OFDLoss', dict(loss_weight=0.0)),
+    ('PKTLoss', dict(eps=1e-7, loss_weight=0.0)),
     ('RKDAngleLoss', dict(loss_weight=0.0)),
+    ('SPLoss', dict(loss_weight=0.0)),
     ('TfKDRegLoss',
      dict(tau=20.0,
           correct_prob=0.99,
@@ -247,6 +266,7 @@ BOUNDARY_VALUES = [
           label_smoothing=0.0,
           loss_weight=0.0)),
     ('USKDLoss', dict(label_smoothing=1.0)),
+    ('VIDLoss', dict(loss_weight=0.0)),
     ('WSLDLoss', dict(tau=2.0, alpha=0.0, loss_weight=0.0)),
     ('WSLDLoss', dict(tau='zscore', t_norm=2.0)),
     ('WTTMLoss', dict(tau=5.0, loss_weight=0.0)),

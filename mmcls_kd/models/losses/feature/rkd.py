@@ -6,22 +6,14 @@ from torch import Tensor
 
 from mmcls_kd.registry import MODELS
 from ..checks import check_range, shape_of
-from ..ops import compute_dtype
-
-
-def _unit(vectors: Tensor, dim: int) -> Tensor:
-    """Unit vectors along ``dim``; a zero vector stays 0, with zero
-    gradient (``F.normalize`` gives it a gradient of 1 / eps)."""
-    norm = vectors.norm(dim=dim, keepdim=True)
-    return torch.where(norm > 0, vectors / norm.clamp_min(1e-12),
-                       torch.zeros_like(vectors))
+from ..ops import compute_dtype, unit_vectors
 
 
 def _angles(embedding: Tensor) -> Tensor:
     """``<e_ij, e_kj>`` for all (j, i, k), ``e_ij`` the unit vector from
     ``x_j`` to ``x_i``; a zero difference has no direction and counts as
     0."""
-    unit = _unit(embedding.unsqueeze(0) - embedding.unsqueeze(1), dim=2)
+    unit = unit_vectors(embedding.unsqueeze(0) - embedding.unsqueeze(1), dim=2)
     return torch.bmm(unit, unit.transpose(1, 2))
 
 
@@ -85,6 +77,7 @@ class RKDAngleLoss(nn.Module):
         # their digits (a 1e-3 relative error at bf16).
         with torch.autocast(student.device.type, enabled=False):
             if self.with_l2_norm:
-                student, teacher = _unit(student, 1), _unit(teacher, 1)
+                student = unit_vectors(student, 1)
+                teacher = unit_vectors(teacher, 1)
             loss = F.smooth_l1_loss(_angles(student), _angles(teacher))
         return loss * self.loss_weight
