@@ -2,7 +2,7 @@
 written once."""
 import copy
 import inspect
-from typing import Dict, Optional
+from typing import Dict, FrozenSet, Optional
 
 from mmrazor.models.distillers import ConfigurableDistiller
 
@@ -70,6 +70,12 @@ class KDDistiller(ConfigurableDistiller):
     every input its ``required_inputs``, if it has one, names) must come
     from a record, checked when the distiller is built.
 
+    The losses computed are those named in :attr:`active_losses` (all of
+    them while it is None); an initialisation phase
+    (:class:`~mmcls_kd.engine.hooks.InitPhaseHook`) narrows it. An input
+    error of a loss or connector is raised with the loss's name and the
+    records its inputs come from.
+
     Args:
         student_recorders (dict, optional): recorders on the student, over
             the defaults above.
@@ -82,6 +88,9 @@ class KDDistiller(ConfigurableDistiller):
         **kwargs: connectors, losses and deliveries, as in
             ``ConfigurableDistiller``.
     """
+
+    #: Names of the losses computed; None: every loss.
+    active_losses: Optional[FrozenSet[str]] = None
 
     def __init__(self,
                  student_recorders: Optional[Dict[str, dict]] = None,
@@ -145,3 +154,33 @@ class KDDistiller(ConfigurableDistiller):
         connector = record.get('connector')
         return record['recorder'] in recorders and (
             connector is None or connector in self.connectors)
+
+    def compute_distill_losses(self) -> Dict[str, object]:
+        losses = {}
+        for name, mapping in self.loss_forward_mappings.items():
+            if self.active_losses is not None and \
+                    name not in self.active_losses:
+                continue
+            try:
+                inputs = {
+                    arg: self.get_record(**record)
+                    for arg, record in mapping.items()
+                }
+                losses[name] = self.distill_losses[name](**inputs)
+            except ValueError as err:
+                kind = type(self.distill_losses[name]).__name__
+                raise ValueError(f'{name} ({kind}): {err} [inputs: '
+                                 f'{describe_mapping(mapping)}]') from err
+        return losses
+
+
+def describe_mapping(mapping: Dict[str, dict]) -> str:
+    """Where each input of a loss comes from, for error messages."""
+    parts = []
+    for arg, record in mapping.items():
+        side = 'student' if record['from_student'] else 'teacher'
+        text = f"{arg} <- {side} recorder '{record['recorder']}'"
+        if record.get('connector'):
+            text += f" through connector '{record['connector']}'"
+        parts.append(text)
+    return '; '.join(parts)

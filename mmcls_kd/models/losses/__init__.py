@@ -7,7 +7,8 @@ method does and applies ``loss_weight`` last.
 from .ctkd import CTKDLoss, ctkd_loss
 from .dist import DISTLoss, dist_loss
 from .dkd import DKDLoss, dkd_loss
-from .feature import CRDLoss, HCLLoss, OFDLoss, RKDAngleLoss
+from .feature import (ABLoss, CRDLoss, FSPLoss, FTLoss, HCLLoss, KDSVDLoss,
+                      NSTLoss, OFDLoss, RKDAngleLoss)
 from .kd import KDLoss, kd_loss
 from .nkd import NKDLoss, nkd_loss
 from .normkd import NormKDLoss
@@ -19,9 +20,10 @@ from .wttm import WTTMLoss, wttm_loss
 from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
-    'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss',
-    'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss',
-    'USKDLoss', 'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss',
+    'ABLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'FSPLoss',
+    'FTLoss', 'HCLLoss', 'KDLoss', 'KDSVDLoss', 'NKDLoss', 'NSTLoss',
+    'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss',
+    'USKDSoftLabels', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss',
     'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'nkd_loss',
     'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss', 'wttm_loss',
     'zipf_ls_loss'
