@@ -47,6 +47,9 @@ class FTParaphraser(Paraphraser):
             in_channels, out_channels, use_bn=False, init_cfg=init_cfg)
         self.in_channels = in_channels
 
+    def forward(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
+        return self.forward_train(feature)
+
     def forward_train(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
         _check(type(self).__name__, feature, self.in_channels)
         factor = self.encoder(feature)
