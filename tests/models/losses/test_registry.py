@@ -9,15 +9,16 @@ from mmcls_kd.registry import MODELS
 def test_every_exported_loss_is_registered_in_this_scope():
     modules = [n for n in losses.__all__ if n.endswith('Loss')]
     assert sorted(modules) == [
-        'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'HCLLoss', 'KDLoss',
-        'NKDLoss', 'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss',
-        'USKDLoss', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss'
+        'ABLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss', 'FSPLoss',
+        'FTLoss', 'HCLLoss', 'KDLoss', 'KDSVDLoss', 'NKDLoss', 'NSTLoss',
+        'NormKDLoss', 'OFDLoss', 'RKDAngleLoss', 'TfKDRegLoss', 'USKDLoss',
+        'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss'
     ]
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         for name in modules:
             assert MODELS.get(name) is getattr(losses, name)
-    # MMRazor's DKDLoss and DISTLoss stay reachable with their prefix.
-    for name in ('DKDLoss', 'DISTLoss'):
+    # MMRazor's losses of the same name stay reachable with their prefix.
+    for name in ('ABLoss', 'DKDLoss', 'DISTLoss', 'FTLoss'):
         razor = MODELS.build(dict(type=f'mmrazor.{name}'))
         assert type(razor).__module__.startswith('mmrazor')
 
