@@ -14,18 +14,10 @@ from mmcls_kd.models.distillers.wiring import (  # noqa: E402
 # Both have 64/128/256 channels at their three stages: no connector. The
 # pre-ReLU output of a stage is the input of its last block's ReLU at the
 # second call (residual added).
-model = dict(
-    distiller=ab(
-        student=[
-            module_inputs(f'backbone.layer{i}.0.relu', call=1)
-            for i in (1, 2, 3)
-        ],
-        teacher=[
-            module_inputs(f'backbone.layer{i}.4.relu', call=1)
-            for i in (1, 2, 3)
-        ],
-        student_channels=[64, 128, 256],
-        teacher_channels=[64, 128, 256]))
+model = dict(distiller=ab(
+    [module_inputs(f'backbone.layer{i}.0.relu', call=1) for i in (1, 2, 3)],
+    [module_inputs(f'backbone.layer{i}.4.relu', call=1) for i in (1, 2, 3)],
+    student_channels=[64, 128, 256]))
 custom_hooks = [
     init_phase(
         epochs=30, trainable=['architecture.backbone'], losses=ab_losses(3))

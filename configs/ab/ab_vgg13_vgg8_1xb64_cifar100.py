@@ -9,16 +9,10 @@ from mmcls_kd.models.distillers.wiring import (  # noqa: E402
 
 # The pre-ReLU output of blocks 1-4 (layer2-5; VGG8 has one conv per stage,
 # VGG13 two), 128/256/512/512 channels in both: no connector.
-model = dict(
-    distiller=ab(
-        student=[
-            module_inputs(f'backbone.layer{i}.0.activate') for i in range(2, 6)
-        ],
-        teacher=[
-            module_inputs(f'backbone.layer{i}.1.activate') for i in range(2, 6)
-        ],
-        student_channels=[128, 256, 512, 512],
-        teacher_channels=[128, 256, 512, 512]))
+model = dict(distiller=ab(
+    [module_inputs(f'backbone.layer{i}.0.activate') for i in range(2, 6)],
+    [module_inputs(f'backbone.layer{i}.1.activate') for i in range(2, 6)],
+    student_channels=[128, 256, 512, 512]))
 custom_hooks = [
     init_phase(
         epochs=30, trainable=['architecture.backbone'], losses=ab_losses(4))

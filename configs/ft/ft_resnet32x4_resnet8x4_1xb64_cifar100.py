@@ -10,21 +10,10 @@
 _base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
 
 from mmcls_kd.models.distillers.wiring import (  # noqa: E402
-    ft, init_phase, module_outputs)
+    ft, ft_init_phase, module_outputs)
 
 # The last stage's output (after its ReLU), 256 channels in both; factor rate
 # 0.5 (128 channels).
-model = dict(
-    distiller=ft(
-        student=module_outputs('backbone.layer3'),
-        teacher=module_outputs('backbone.layer3'),
-        student_channels=256,
-        teacher_channels=256,
-        loss_weight=200.0))
-custom_hooks = [
-    init_phase(
-        epochs=30,
-        trainable=['distiller.connectors.ft_paraphraser'],
-        losses=['loss_ft_rec'],
-        lr=0.01)
-]
+__stage = module_outputs('backbone.layer3')
+model = dict(distiller=ft(__stage, __stage, 256, 256, loss_weight=200.0))
+custom_hooks = [ft_init_phase(epochs=30, lr=0.01)]

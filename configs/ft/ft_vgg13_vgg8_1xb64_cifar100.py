@@ -5,20 +5,10 @@
 _base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
 
 from mmcls_kd.models.distillers.wiring import (  # noqa: E402
-    ft, init_phase, module_outputs)
+    ft, ft_init_phase, module_outputs)
 
 # The last block's output (layer5, after its ReLU), 512 channels in both;
 # factor rate 0.5 (256 channels).
-model = dict(
-    distiller=ft(
-        student=module_outputs('backbone.layer5'),
-        teacher=module_outputs('backbone.layer5'),
-        student_channels=512,
-        teacher_channels=512,
-        loss_weight=200.0))
-custom_hooks = [
-    init_phase(
-        epochs=30,
-        trainable=['distiller.connectors.ft_paraphraser'],
-        losses=['loss_ft_rec'])
-]
+__stage = module_outputs('backbone.layer5')
+model = dict(distiller=ft(__stage, __stage, 512, 512, loss_weight=200.0))
+custom_hooks = [ft_init_phase(epochs=30)]

@@ -10,20 +10,15 @@ _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 from mmcls_kd.models.distillers.wiring import (  # noqa: E402
     ab, ab_connectors, ab_losses, init_phase, module_inputs)
 
-# ResNet_CIFAR-18 w16 and -34 w32: the teacher has twice the channels, so
-# each student feature goes through a 1x1 conv + BN connector.
-__teacher = ['backbone.layer1.2', 'backbone.layer2.3', 'backbone.layer3.5',
-             'backbone.layer4.2']
+# ResNet_CIFAR-18 w16 (two blocks a stage) and -34 w32 (3/4/6/3 blocks; the
+# last block of each stage is recorded): the teacher has twice the channels,
+# so each student feature goes through a 1x1 conv + BN connector.
 __student_channels, __teacher_channels = [16, 32, 64, 128], [32, 64, 128, 256]
-model = dict(
-    distiller=ab(
-        student=[
-            module_inputs(f'backbone.layer{i}.1.relu', call=1)
-            for i in (1, 2, 3, 4)
-        ],
-        teacher=[module_inputs(f'{b}.relu', call=1) for b in __teacher],
-        student_channels=__student_channels,
-        teacher_channels=__teacher_channels))
+model = dict(distiller=ab(
+    [module_inputs(f'backbone.layer{i}.1.relu', call=1) for i in (1, 2, 3, 4)],
+    [module_inputs(f'backbone.layer{i}.{b}.relu', call=1)
+     for i, b in ((1, 2), (2, 3), (3, 5), (4, 2))],
+    __student_channels, __teacher_channels))
 # One epoch before the ten of the schedule (the reference code: 30 before
 # 240).
 custom_hooks = [

@@ -284,14 +284,16 @@ def _check_stages(method: str, **lists) -> int:
 def ab(student: Sequence[dict],
        teacher: Sequence[dict],
        student_channels: Sequence[int],
-       teacher_channels: Sequence[int],
+       teacher_channels: Optional[Sequence[int]] = None,
        margin: float = 1.0) -> dict:
-    """AB on the pre-ReLU feature of each stage. Where the channels differ
+    """AB on the pre-ReLU feature of each stage (``teacher_channels``: the
+    student's unless given). Where the channels differ
     the student's goes through a 1x1 conv + BN connector (the reference
     code's connector at equal resolution); stage ``i`` of ``n`` weighs
     ``2^(i - n)``, as in the reference code. The losses train the student
     in an initialisation phase (:func:`init_phase`): name ``ab_losses``
     there and the student's backbone and the connectors as trainable."""
+    teacher_channels = teacher_channels or student_channels
     stages = _check_stages(
         'ab',
         student=student,
@@ -343,6 +345,16 @@ def ab_connectors(student_channels: Sequence[int],
     ]
 
 
+def ft_init_phase(epochs: int, lr: float = 0.05) -> dict:
+    """The initialisation phase of :func:`ft`: the paraphraser trained to
+    reconstruct the teacher's feature."""
+    return init_phase(
+        epochs,
+        trainable=['distiller.connectors.ft_paraphraser'],
+        losses=['loss_ft_rec'],
+        lr=lr)
+
+
 def ft(student: dict,
        teacher: dict,
        student_channels: int,
@@ -355,8 +367,7 @@ def ft(student: dict,
     does (``FTLoss`` with ``pool_channels=True``). ``loss_ft_rec``, the mean
     squared reconstruction error of the paraphraser (MMRazor's ``L2Loss``
     without normalisation, per element), trains the paraphraser in the
-    initialisation phase (:func:`init_phase` with trainable
-    ``distiller.connectors.ft_paraphraser``); afterwards ``loss_ft`` trains
+    initialisation phase (:func:`ft_init_phase`); afterwards ``loss_ft`` trains
     the student and the translator, and the paraphraser stays as it is
     (its output reaches the loss detached)."""
     factor_channels = int(teacher_channels * rate)
