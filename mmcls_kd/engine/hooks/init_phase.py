@@ -47,7 +47,8 @@ class InitPhaseHook(Hook):
     optimizer and its parameter schedulers stay untouched, so the configured
     schedule starts after the phase as it would without it. A checkpoint
     (``init_epoch_<e>.pth``, the latest kept) is written after every epoch
-    of the phase with the phase's progress and optimizer state, and named
+    of the phase with the phase's progress (and optimizer state while it
+    has epochs left), and named
     in ``last_checkpoint``: ``--resume`` continues an interrupted phase at
     the next epoch, and a run resumed after the phase does not repeat it.
 
@@ -102,7 +103,9 @@ class InitPhaseHook(Hook):
 
     def before_save_checkpoint(self, runner, checkpoint: dict) -> None:
         state = dict(epochs_done=self.epochs_done)
-        if self.optim_wrapper is not None:
+        # Its optimizer's state (momentum: the size of what it trains) only
+        # while the phase has epochs left to resume.
+        if self.optim_wrapper is not None and self.epochs_done < self.epochs:
             state['optim_wrapper'] = self.optim_wrapper.state_dict()
         checkpoint[CHECKPOINT_KEY] = state
 
