@@ -143,6 +143,27 @@ def _vid_case(gen):
     }, {}
 
 
+def _same_shape_case(cls, shape, **options):
+    """A loss of one student and one teacher feature map."""
+    def case(gen):
+        return cls(**options), {
+            name: torch.randn(shape, generator=gen)
+            for name in ('preds_S', 'preds_T')
+        }, {}
+    return case
+
+
+def _stages_case(cls):
+    """A loss of lists of feature maps, shallow to deep."""
+    def case(gen):
+        shapes = [(4, 3, 4, 4), (4, 5, 4, 4), (4, 6, 2, 2)]
+        return cls(), {
+            name: [torch.randn(s, generator=gen) for s in shapes]
+            for name in ('preds_S', 'preds_T')
+        }, {}
+    return case
+
+
 def _crd_case(gen):
     from mmengine.structures import BaseDataElement
 
@@ -202,9 +223,23 @@ def _zipf_case(gen):
 #: of a torch.Generator giving (loss, float inputs, other inputs). CRD's
 #: embeddings are unit vectors by contract (its connectors normalise them),
 #: so it is not scaled up in the large-input test.
+def _feature_cases():
+    from mmcls_kd.models.losses import (ABLoss, FSPLoss, FTLoss, KDSVDLoss,
+                                        NSTLoss)
+    return {
+        'ABLoss': _same_shape_case(ABLoss, (4, 6, 3, 3)),
+        'FSPLoss': _stages_case(FSPLoss),
+        'FTLoss': _same_shape_case(FTLoss, (4, 6, 3, 3),
+                                   pool_channels=True),
+        'KDSVDLoss': _stages_case(KDSVDLoss),
+        'NSTLoss': _same_shape_case(NSTLoss, (4, 6, 3, 3)),
+    }
+
+
 FEATURE_CASES = {
     'ATLoss': _pair_case('ATLoss', (8, 6, 4, 4), (8, 10, 4, 4)),
     'CCLoss': _pair_case('CCLoss', (8, 16), (8, 16)),
+    **_feature_cases(),
     'CRDLoss': _crd_case,
     'FitNetLoss': _pair_case('FitNetLoss', (8, 6, 4, 4), (8, 6, 4, 4)),
     'HCLLoss': _hcl_case,

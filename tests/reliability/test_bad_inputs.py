@@ -266,3 +266,47 @@ def test_mlkd_with_a_one_view_preprocessor_stops_before_training(
                        r'\(ClsDataPreprocessor\) hands the model 1'):
         _build(_model_cfg(MLKD_CONFIG, teacher_ckpt=None,
                           allow_random_teacher=True))
+
+
+# A recorded feature of the wrong shape: the loss (or its connector) names
+# the shapes, the distiller the loss and the recorders.
+
+
+def _quick(method):
+    from tests.conftest import QUICK
+    return f'{QUICK}/{method}_resnet34-w32_resnet18-w16_1xb32_digits.py'
+
+
+def _stages(*sources):
+    return [dict(type='ModuleOutputs', source=s) for s in sources]
+
+
+@pytest.mark.parametrize('method,side,recorders,message', [
+    ('ab', 'student', dict(s2=dict(source='backbone.layer3.1.relu')),
+     r"loss_ab2 \(ABLoss\): OFDConnector expects an \(N, 32, H, W\) feature, "
+     r"got \(4, 64, 2, 2\).*preds_S <- student recorder 's2' through "
+     r"connector 'ab2'"),
+    ('ft', 'teacher', dict(feat=dict(source='backbone.layer4')),
+     r"loss_ft \(FTLoss\): FTParaphraser expects an \(N, 128, H, W\) "
+     r"feature, got \(4, 256, 1, 1\).*preds_T <- teacher recorder 'feat'"),
+    ('nst', 'student', dict(s3=dict(source='head.fc')),
+     r"loss_nst3 \(NSTLoss\): NSTLoss: expected .* got student \(4, 10\) and "
+     r"teacher \(4, 128, 2, 2\).*preds_S <- student recorder 's3'"),
+    ('fsp', 'teacher', dict(feats=dict(recorders=_stages(
+        'backbone.layer1', 'backbone.layer3', 'backbone.layer3'))),
+     r"loss_fsp \(FSPLoss\): FSPLoss: student feature 1 \(4, 64, 2, 2\) must "
+     r"have the \(N, C\) of teacher feature 1 \(4, 128, 2, 2\).*preds_T <- "
+     r"teacher recorder 'feats'"),
+    ('kdsvd', 'student', dict(feats=dict(recorders=_stages(
+        'backbone.layer1', 'backbone.layer3', 'backbone.layer4'))),
+     r"loss_kdsvd \(KDSVDLoss\): KDSVDLoss: student feature 0 \(4, 16, 8, 8\)"
+     r" must have the \(N, C\) of teacher feature 0 \(4, 32, 8, 8\).*preds_S"
+     r" <- student recorder 'feats'"),
+])
+def test_recorded_feature_of_the_wrong_shape_names_recorder_and_shapes(
+        method, side, recorders, message):
+    model = _model_cfg(_quick(method), teacher_ckpt=None,
+                       allow_random_teacher=True)
+    model['distiller'][f'{side}_recorders'].update(recorders)
+    with pytest.raises(ValueError, match=message):
+        _build(model)(*_batch([0, 1, 2, 3]), mode='loss')

@@ -2,7 +2,7 @@
 written once."""
 import copy
 import inspect
-from typing import Dict, Optional
+from typing import Dict, FrozenSet, Optional
 
 from mmrazor.models.distillers import ConfigurableDistiller
 from torch import Tensor
@@ -89,6 +89,10 @@ class KDDistiller(ConfigurableDistiller):
     name, recorded module) and the connector it went through, so a
     recorder pointing at the wrong module is named.
 
+    The losses computed are those named in :attr:`active_losses` (all of
+    them while it is None); an initialisation phase
+    (:class:`~mmcls_kd.engine.hooks.InitPhaseHook`) narrows it.
+
     Args:
         student_recorders (dict, optional): recorders on the student, over
             the defaults above.
@@ -101,6 +105,9 @@ class KDDistiller(ConfigurableDistiller):
         **kwargs: connectors, losses and deliveries, as in
             ``ConfigurableDistiller``.
     """
+
+    #: Names of the losses computed; None: every loss.
+    active_losses: Optional[FrozenSet[str]] = None
 
     def __init__(self,
                  student_recorders: Optional[Dict[str, dict]] = None,
@@ -176,10 +183,13 @@ class KDDistiller(ConfigurableDistiller):
         return text
 
     def compute_distill_losses(self) -> Dict[str, Tensor]:
-        """MMRazor's loop over the losses, naming the records behind an
-        input a connector or loss refuses."""
+        """MMRazor's loop over the active losses, naming the records behind
+        an input a connector or loss refuses."""
         losses = {}
         for name, mapping in self.loss_forward_mappings.items():
+            if self.active_losses is not None and \
+                    name not in self.active_losses:
+                continue
             inputs = {}
             for arg, record in mapping.items():
                 try:

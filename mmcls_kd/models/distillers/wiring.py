@@ -366,3 +366,241 @@ def cc(student_channels: int,
 def pkt(loss_weight: float) -> dict:
     """Probabilistic knowledge transfer on the pooled features."""
     return _pooled('pkt', dict(type='PKTLoss', loss_weight=loss_weight))
+
+
+# The feature methods of the CRD benchmark (RepDistiller) with an
+# initialisation phase (AB, FT, FSP) and without (NST, KD-SVD).
+
+
+def init_phase(epochs: int,
+               trainable: Sequence[str],
+               losses: Sequence[str],
+               lr: float = 0.05) -> dict:
+    """An :class:`~mmcls_kd.engine.hooks.InitPhaseHook` entry of
+    ``custom_hooks``: ``trainable`` trained with ``losses`` alone for
+    ``epochs`` epochs first, by the CRD benchmark code's initialisation
+    optimizer (SGD, momentum 0.9, weight decay 5e-4, constant ``lr``)."""
+    return dict(
+        type='InitPhaseHook',
+        epochs=epochs,
+        trainable=list(trainable),
+        losses=list(losses),
+        optim_wrapper=dict(
+            type='OptimWrapper',
+            optimizer=dict(type='SGD', lr=lr, momentum=0.9,
+                           weight_decay=5e-4)))
+
+
+def _stage_recorders(features: Sequence[dict], prefix: str) -> dict:
+    return {
+        f'{prefix}{i}': _recorder(feature)
+        for i, feature in enumerate(features, start=1)
+    }
+
+
+def _stage_record(feature: dict, prefix: str, i: int, student: bool,
+                  **extra) -> dict:
+    return dict(
+        from_student=student,
+        recorder=f'{prefix}{i}',
+        **_picked(feature),
+        **extra)
+
+
+def _check_stages(method: str, **lists) -> int:
+    counts = {name: len(values) for name, values in lists.items()}
+    if len(set(counts.values())) != 1:
+        raise ValueError(f'{method}: one entry per stage expected in each of '
+                         f'{counts}')
+    return next(iter(counts.values()))
+
+
+def ab(student: Sequence[dict],
+       teacher: Sequence[dict],
+       student_channels: Sequence[int],
+       teacher_channels: Optional[Sequence[int]] = None,
+       margin: float = 1.0) -> dict:
+    """AB on the pre-ReLU feature of each stage (``teacher_channels``: the
+    student's unless given). Where the channels differ
+    the student's goes through a 1x1 conv + BN connector (the reference
+    code's connector at equal resolution); stage ``i`` of ``n`` weighs
+    ``2^(i - n)``, as in the reference code. The losses train the student
+    in an initialisation phase (:func:`init_phase`): name ``ab_losses``
+    there and the student's backbone and the connectors as trainable."""
+    teacher_channels = teacher_channels or student_channels
+    stages = _check_stages(
+        'ab',
+        student=student,
+        teacher=teacher,
+        student_channels=student_channels,
+        teacher_channels=teacher_channels)
+    numbers = range(1, stages + 1)
+    connected = {
+        i: s != t
+        for i, s, t in zip(numbers, student_channels, teacher_channels)
+    }
+    return dict(
+        student_recorders=_stage_recorders(student, 's'),
+        teacher_recorders=_stage_recorders(teacher, 't'),
+        connectors={
+            f'ab{i}': dict(type='OFDConnector', in_channels=s, out_channels=t)
+            for i, s, t in zip(numbers, student_channels, teacher_channels)
+            if connected[i]
+        },
+        distill_losses={
+            f'loss_ab{i}':
+            dict(type='ABLoss', margin=margin, loss_weight=2.0**(i - stages))
+            for i in numbers
+        },
+        loss_forward_mappings={
+            f'loss_ab{i}':
+            dict(
+                preds_S=_stage_record(
+                    s, 's', i, True,
+                    **(dict(connector=f'ab{i}') if connected[i] else {})),
+                preds_T=_stage_record(t, 't', i, False))
+            for i, s, t in zip(numbers, student, teacher)
+        })
+
+
+def ab_losses(stages: int) -> List[str]:
+    """The loss names :func:`ab` gives ``stages`` stages."""
+    return [f'loss_ab{i}' for i in range(1, stages + 1)]
+
+
+def ab_connectors(student_channels: Sequence[int],
+                  teacher_channels: Sequence[int]) -> List[str]:
+    """The connector modules of :func:`ab`, as trainable names."""
+    return [
+        f'distiller.connectors.ab{i}' for i, (
+            s,
+            t) in enumerate(zip(student_channels, teacher_channels), start=1)
+        if s != t
+    ]
+
+
+def ft_init_phase(epochs: int, lr: float = 0.05) -> dict:
+    """The initialisation phase of :func:`ft`: the paraphraser trained to
+    reconstruct the teacher's feature."""
+    return init_phase(
+        epochs,
+        trainable=['distiller.connectors.ft_paraphraser'],
+        losses=['loss_ft_rec'],
+        lr=lr)
+
+
+def ft(student: dict,
+       teacher: dict,
+       student_channels: int,
+       teacher_channels: int,
+       loss_weight: float,
+       rate: float = 0.5) -> dict:
+    """FT: the teacher's feature through a paraphraser (an auto-encoder
+    whose code has ``rate`` of its channels), the student's through a
+    translator to the same channels, compared as the CRD benchmark code
+    does (``FTLoss`` with ``pool_channels=True``). ``loss_ft_rec``, the mean
+    squared reconstruction error of the paraphraser (MMRazor's ``L2Loss``
+    without normalisation, per element), trains the paraphraser in the
+    initialisation phase (:func:`ft_init_phase`); afterwards ``loss_ft`` trains
+    the student and the translator, and the paraphraser stays as it is
+    (its output reaches the loss detached)."""
+    factor_channels = int(teacher_channels * rate)
+    teacher_feature = _picked(teacher)
+    return dict(
+        student_recorders=dict(feat=_recorder(student)),
+        teacher_recorders=dict(feat=_recorder(teacher)),
+        connectors=dict(
+            ft_translator=dict(
+                type='FTTranslator',
+                in_channels=student_channels,
+                out_channels=factor_channels),
+            ft_paraphraser=dict(
+                type='FTParaphraser',
+                in_channels=teacher_channels,
+                out_channels=factor_channels)),
+        distill_losses=dict(
+            loss_ft=dict(
+                type='FTLoss', pool_channels=True, loss_weight=loss_weight),
+            loss_ft_rec=dict(
+                type='mmrazor.L2Loss', normalize=False, div_element=True)),
+        loss_forward_mappings=dict(
+            loss_ft=dict(
+                preds_S=dict(
+                    from_student=True,
+                    recorder='feat',
+                    **_picked(student),
+                    connector='ft_translator'),
+                preds_T=dict(
+                    from_student=False,
+                    recorder='feat',
+                    **teacher_feature,
+                    connector='ft_paraphraser',
+                    connector_idx=0)),
+            loss_ft_rec=dict(
+                s_feature=dict(
+                    from_student=False,
+                    recorder='feat',
+                    **teacher_feature,
+                    connector='ft_paraphraser',
+                    connector_idx=1),
+                t_feature=dict(
+                    from_student=False, recorder='feat', **teacher_feature))))
+
+
+def _grouped(loss: dict, student: Sequence[dict],
+             teacher: Sequence[dict]) -> dict:
+    """One loss of the lists of features (Group recorders ``feats``)."""
+    name = loss.pop('name')
+    return dict(
+        student_recorders=dict(
+            feats=dict(type='Group', recorders=list(student))),
+        teacher_recorders=dict(
+            feats=dict(type='Group', recorders=list(teacher))),
+        distill_losses={name: loss},
+        loss_forward_mappings={
+            name:
+            dict(
+                preds_S=dict(from_student=True, recorder='feats'),
+                preds_T=dict(from_student=False, recorder='feats'))
+        })
+
+
+def fsp(student: Sequence[dict], teacher: Sequence[dict]) -> dict:
+    """FSP between consecutive recorded features (``loss_fsp``, weight 1 as
+    in the reference code's initialisation phase, which is the only place
+    it trains: use it with :func:`init_phase`)."""
+    _check_stages('fsp', student=student, teacher=teacher)
+    return _grouped(dict(name='loss_fsp', type='FSPLoss'), student, teacher)
+
+
+def kdsvd(student: Sequence[dict],
+          teacher: Sequence[dict],
+          loss_weight: float = 1.0,
+          k: int = 1) -> dict:
+    """KD-SVD between consecutive recorded features (``loss_kdsvd``)."""
+    _check_stages('kdsvd', student=student, teacher=teacher)
+    return _grouped(
+        dict(
+            name='loss_kdsvd', type='KDSVDLoss', k=k, loss_weight=loss_weight),
+        student, teacher)
+
+
+def nst(student: Sequence[dict], teacher: Sequence[dict],
+        loss_weight: float) -> dict:
+    """NST at each recorded stage, each weighing ``loss_weight``."""
+    stages = _check_stages('nst', student=student, teacher=teacher)
+    numbers = range(1, stages + 1)
+    return dict(
+        student_recorders=_stage_recorders(student, 's'),
+        teacher_recorders=_stage_recorders(teacher, 't'),
+        distill_losses={
+            f'loss_nst{i}': dict(type='NSTLoss', loss_weight=loss_weight)
+            for i in numbers
+        },
+        loss_forward_mappings={
+            f'loss_nst{i}':
+            dict(
+                preds_S=_stage_record(s, 's', i, True),
+                preds_T=_stage_record(t, 't', i, False))
+            for i, s, t in zip(numbers, student, teacher)
+        })

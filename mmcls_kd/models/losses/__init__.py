@@ -7,8 +7,9 @@ method does and applies ``loss_weight`` last.
 from .ctkd import CTKDLoss, ctkd_loss
 from .dist import DISTLoss, dist_loss
 from .dkd import DKDLoss, dkd_loss
-from .feature import (ATLoss, CCLoss, CRDLoss, FitNetLoss, HCLLoss, OFDLoss,
-                      PKTLoss, RKDAngleLoss, SPLoss, VIDLoss)
+from .feature import (ABLoss, ATLoss, CCLoss, CRDLoss, FitNetLoss, FSPLoss,
+                      FTLoss, HCLLoss, KDSVDLoss, NSTLoss, OFDLoss, PKTLoss,
+                      RKDAngleLoss, SPLoss, VIDLoss)
 from .kd import KDLoss, kd_loss
 from .mlkd import MLKDLoss, mlkd_terms
 from .nkd import NKDLoss, nkd_loss
@@ -21,9 +22,10 @@ from .wttm import WTTMLoss, wttm_loss
 from .zipf_ls import ZipfLSLoss, zipf_ls_loss
 
 __all__ = [
-    'ATLoss', 'CCLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss',
-    'FitNetLoss', 'HCLLoss', 'KDLoss', 'MLKDLoss', 'NKDLoss', 'NormKDLoss',
-    'OFDLoss', 'PKTLoss', 'RKDAngleLoss', 'SPLoss', 'TfKDRegLoss', 'USKDLoss',
+    'ABLoss', 'ATLoss', 'CCLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss',
+    'DKDLoss', 'FSPLoss', 'FTLoss', 'FitNetLoss', 'HCLLoss', 'KDLoss',
+    'KDSVDLoss', 'MLKDLoss', 'NKDLoss', 'NSTLoss', 'NormKDLoss', 'OFDLoss',
+    'PKTLoss', 'RKDAngleLoss', 'SPLoss', 'TfKDRegLoss', 'USKDLoss',
     'USKDSoftLabels', 'VIDLoss', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss',
     'ctkd_loss', 'dist_loss', 'dkd_loss', 'kd_loss', 'mlkd_terms', 'nkd_loss',
     'tfkd_reg_loss', 'uskd_loss', 'uskd_soft_labels', 'wsld_loss',

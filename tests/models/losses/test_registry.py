@@ -9,18 +9,17 @@ from mmcls_kd.registry import MODELS
 def test_every_exported_loss_is_registered_in_this_scope():
     modules = [n for n in losses.__all__ if n.endswith('Loss')]
     assert sorted(modules) == [
-        'ATLoss', 'CCLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss', 'DKDLoss',
-        'FitNetLoss', 'HCLLoss', 'KDLoss', 'MLKDLoss', 'NKDLoss',
-        'NormKDLoss', 'OFDLoss', 'PKTLoss', 'RKDAngleLoss', 'SPLoss',
-        'TfKDRegLoss', 'USKDLoss', 'VIDLoss', 'WSLDLoss', 'WTTMLoss',
-        'ZipfLSLoss'
+        'ABLoss', 'ATLoss', 'CCLoss', 'CRDLoss', 'CTKDLoss', 'DISTLoss',
+        'DKDLoss', 'FSPLoss', 'FTLoss', 'FitNetLoss', 'HCLLoss', 'KDLoss',
+        'KDSVDLoss', 'MLKDLoss', 'NKDLoss', 'NSTLoss', 'NormKDLoss',
+        'OFDLoss', 'PKTLoss', 'RKDAngleLoss', 'SPLoss', 'TfKDRegLoss',
+        'USKDLoss', 'VIDLoss', 'WSLDLoss', 'WTTMLoss', 'ZipfLSLoss'
     ]
     with DefaultScope.overwrite_default_scope('mmcls_kd'):
         for name in modules:
             assert MODELS.get(name) is getattr(losses, name)
-    # MMRazor's DKDLoss, DISTLoss and ATLoss stay reachable with their
-    # prefix.
-    for name in ('DKDLoss', 'DISTLoss', 'ATLoss'):
+    # MMRazor's losses of the same name stay reachable with their prefix.
+    for name in ('ABLoss', 'ATLoss', 'DKDLoss', 'DISTLoss', 'FTLoss'):
         razor = MODELS.build(dict(type=f'mmrazor.{name}'))
         assert type(razor).__module__.startswith('mmrazor')
 
