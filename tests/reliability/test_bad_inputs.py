@@ -283,25 +283,30 @@ def _stages(*sources):
 
 @pytest.mark.parametrize('method,side,recorders,message', [
     ('ab', 'student', dict(s2=dict(source='backbone.layer3.1.relu')),
-     r"loss_ab2 \(ABLoss\): OFDConnector expects an \(N, 32, H, W\) feature, "
-     r"got \(4, 64, 2, 2\).*preds_S <- student recorder 's2' through "
-     r"connector 'ab2'"),
+     r"loss_ab2: input preds_S from the student recorder 's2' "
+     r"\(backbone\.layer3\.1\.relu\) through the connector 'ab2': "
+     r"OFDConnector expects an \(N, 32, H, W\) feature, got \(4, 64, 2, 2\)"),
     ('ft', 'teacher', dict(feat=dict(source='backbone.layer4')),
-     r"loss_ft \(FTLoss\): FTParaphraser expects an \(N, 128, H, W\) "
-     r"feature, got \(4, 256, 1, 1\).*preds_T <- teacher recorder 'feat'"),
+     r"loss_ft: input preds_T from the teacher recorder 'feat' "
+     r"\(backbone\.layer4\) through the connector 'ft_paraphraser': "
+     r"FTParaphraser expects an \(N, 128, H, W\) feature, got "
+     r"\(4, 256, 1, 1\)"),
     ('nst', 'student', dict(s3=dict(source='head.fc')),
-     r"loss_nst3 \(NSTLoss\): NSTLoss: expected .* got student \(4, 10\) and "
-     r"teacher \(4, 128, 2, 2\).*preds_S <- student recorder 's3'"),
+     r"loss_nst3 \(preds_S \(4, 10\) from the student recorder 's3' "
+     r"\(head\.fc\); .*\): NSTLoss: expected .* got student \(4, 10\) and "
+     r"teacher \(4, 128, 2, 2\)"),
     ('fsp', 'teacher', dict(feats=dict(recorders=_stages(
         'backbone.layer1', 'backbone.layer3', 'backbone.layer3'))),
-     r"loss_fsp \(FSPLoss\): FSPLoss: student feature 1 \(4, 64, 2, 2\) must "
-     r"have the \(N, C\) of teacher feature 1 \(4, 128, 2, 2\).*preds_T <- "
-     r"teacher recorder 'feats'"),
+     r"loss_fsp \(.* from the teacher recorder 'feats' \(backbone\.layer1, "
+     r"backbone\.layer3, backbone\.layer3\)\): FSPLoss: student feature 1 "
+     r"\(4, 64, 2, 2\) must have the \(N, C\) of teacher feature 1 "
+     r"\(4, 128, 2, 2\)"),
     ('kdsvd', 'student', dict(feats=dict(recorders=_stages(
         'backbone.layer1', 'backbone.layer3', 'backbone.layer4'))),
-     r"loss_kdsvd \(KDSVDLoss\): KDSVDLoss: student feature 0 \(4, 16, 8, 8\)"
-     r" must have the \(N, C\) of teacher feature 0 \(4, 32, 8, 8\).*preds_S"
-     r" <- student recorder 'feats'"),
+     r"loss_kdsvd \(preds_S .* from the student recorder 'feats' "
+     r"\(backbone\.layer1, backbone\.layer3, backbone\.layer4\); .*\): "
+     r"KDSVDLoss: student feature 0 \(4, 16, 8, 8\) must have the \(N, C\)"
+     r" of teacher feature 0 \(4, 32, 8, 8\)"),
 ])
 def test_recorded_feature_of_the_wrong_shape_names_recorder_and_shapes(
         method, side, recorders, message):

@@ -123,6 +123,13 @@ REQUIRED = {'CRDLoss': dict(num_samples=8)}
 
 # (loss, argument, bad value, error after "<loss>: ").
 BAD_VALUES = [
+    ('ABLoss', 'margin', -1.0, 'margin must be >= 0, got -1.0'),
+    ('ABLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('FSPLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('FTLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('KDSVDLoss', 'k', 0, 'k must be an integer >= 1, got 0'),
+    ('KDSVDLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
+    ('NSTLoss', 'loss_weight', -1.0, 'loss_weight must be >= 0, got -1.0'),
     ('ATLoss', 'p', 0.0, 'p must be > 0, got 0.0'),
     ('ATLoss', 'loss_weight', -1000.0, 'loss_weight must be >= 0, '
      'got -1000.0'),
@@ -217,6 +224,11 @@ BAD_VALUES = [
 
 # Values at the edge of each range that configs or ablations use.
 BOUNDARY_VALUES = [
+    ('ABLoss', dict(margin=0.0, loss_weight=0.0)),
+    ('FSPLoss', dict(loss_weight=0.0)),
+    ('FTLoss', dict(loss_weight=0.0)),
+    ('KDSVDLoss', dict(k=1, loss_weight=0.0)),
+    ('NSTLoss', dict(loss_weight=0.0)),
     ('ATLoss', dict(p=2.0, loss_weight=0.0)),
     ('CCLoss', dict(mode='taylor_rbf', gamma=0.4, order=0, loss_weight=0.0)),
     ('CRDLoss',
