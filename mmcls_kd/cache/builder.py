@@ -10,6 +10,8 @@ from mmengine.logging import MessageHub
 
 from mmcls_kd.datasets.seeded import seed_batch_augments
 from mmcls_kd.engine.workdir_lock import lock_work_dir
+from mmcls_kd.models.algorithms.teacher_input import teacher_inputs
+from mmcls_kd.models.algorithms.utils import classifier_classes
 from .manifest import make_manifest
 from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
                     mixed_rows, read_manifest, record_parts, write_manifest)
@@ -94,7 +96,8 @@ def teacher_accuracy(algorithm, cfg) -> Optional[float]:
     with torch.no_grad():
         for batch in loader:
             data = algorithm.data_preprocessor(batch, False)
-            logits = algorithm.teacher(data['inputs'], mode='tensor')
+            logits = algorithm.teacher(
+                teacher_inputs(algorithm, data['inputs']), mode='tensor')
             labels = torch.cat([s.gt_label for s in data['data_samples']])
             right += int((logits.argmax(1).cpu() == labels.cpu()).sum())
             total += len(labels)
@@ -133,7 +136,7 @@ def _build(cfg, out: str, epochs: int, dtype: str,
     mixes = seed_batch_augments(algorithm.data_preprocessor,
                                 cfg.randomness.seed)
     loader = _loader(cfg, batch_size, mixes)
-    num_classes = algorithm.teacher.head.num_classes
+    num_classes = classifier_classes(algorithm.teacher)
     mixing = dict(world_size=world, batch_size=loader.batch_size,
                   iters_per_epoch=len(loader)) if mixes else None
     # Two builds into one directory would write the same epoch files at
@@ -152,6 +155,9 @@ def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
     dataset = loader.dataset
     manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes,
                              mixing)
+    if getattr(algorithm, 'teacher_input', None) is not None:
+        # Another conversion gives other logits from the same checkpoint.
+        manifest['teacher']['input'] = algorithm.teacher_input.description
     if topk:
         if not 0 < topk < num_classes:
             raise ValueError(
@@ -186,7 +192,8 @@ def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
                 # The iteration the run will be at: what seeds the mixing.
                 hub.update_info('iter', epoch * len(loader) + step)
                 data = algorithm.data_preprocessor(batch, True)
-                logits = algorithm.teacher(data['inputs'], mode='tensor')
+                logits = algorithm.teacher(
+                    teacher_inputs(algorithm, data['inputs']), mode='tensor')
                 rows = mixed_row_index(mixing, step, rank, len(logits)) if \
                     mixing else [s.sample_idx for s in data['data_samples']]
                 writer.write(rows, _record(manifest, logits, data))

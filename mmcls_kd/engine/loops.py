@@ -8,6 +8,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.runner import EpochBasedTrainLoop, ValLoop
 from torch.utils.data import DataLoader
 
+from mmcls_kd.models.algorithms.teacher_input import teacher_inputs
 from mmcls_kd.registry import LOOPS
 from .hooks.rng_state import rng_preserved
 
@@ -110,7 +111,8 @@ class TeacherOnceValLoop(ValLoop):
     ``SingleTeacherDistillValLoop`` evaluates it every time). Its
     metrics are logged with the prefix ``teacher/``. Models without a teacher
     (self-distillation) validate as a plain ``ValLoop``. The teacher is fed
-    by the algorithm's preprocessor, as during training.
+    as during training: the algorithm's preprocessor, then the conversion
+    to a timm teacher's own input, if any.
     """
 
     def __init__(self, *args, **kwargs) -> None:
@@ -129,6 +131,7 @@ class TeacherOnceValLoop(ValLoop):
             # The algorithm's (student's) preprocessor: during training the
             # teacher sees exactly its output.
             data = algorithm.data_preprocessor(data_batch, False)
+            data['inputs'] = teacher_inputs(algorithm, data['inputs'])
             outputs = teacher(**data, mode='predict')
             self.evaluator.process(data_samples=outputs, data_batch=data_batch)
         metrics = self.evaluator.evaluate(len(self.dataloader.dataset))

@@ -1,8 +1,9 @@
 """Single-teacher distillation with a teacher that is really frozen."""
 import os.path as osp
-from typing import Dict, Optional, Union
+from typing import Dict, List, Optional, Union
 
 import torch
+from mmengine.logging import print_log
 from mmengine.model import BaseModel
 from mmrazor.models.algorithms import SingleTeacherDistill
 from torch import nn
@@ -10,8 +11,9 @@ from torch import nn
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher
 from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
+from .teacher_input import build_teacher_input, teacher_inputs
 from .utils import (check_same_classes, explain_missing_source,
-                    student_preprocessor)
+                    student_preprocessor, timm_logit_records)
 
 
 def load_teacher_weights(teacher: nn.Module, checkpoint: str) -> None:
@@ -59,6 +61,14 @@ class TeacherDistill(SingleTeacherDistill):
     parameters never require gradients, and a teacher without weights is
     refused unless ``allow_random_teacher=True`` (for tests only).
 
+    A teacher (or student) from timm is MMPretrain's ``TimmClassifier``
+    (``dict(type='TimmClassifier', model_name=..., pretrained=True)``; timm's
+    own weights count as the teacher's). Such a teacher is fed its own input
+    (:mod:`~mmcls_kd.models.algorithms.teacher_input`: its
+    ``pretrained_cfg``'s mean, std, channel order and size, made from the
+    student's batch), and the logits of a timm model are recorded at
+    ``model``, its network's output.
+
     Args:
         distiller (dict): config of the distiller (losses, recorders).
         teacher (dict | BaseModel): the teacher model, written inline.
@@ -67,6 +77,11 @@ class TeacherDistill(SingleTeacherDistill):
         teacher_cache (str, optional): a cache built by
             ``tools/cache_teacher.py``: the teacher is not built and its
             logits are read from there (logit methods only).
+        teacher_input (dict, optional): for a timm teacher, what overrides
+            its ``pretrained_cfg`` (``input_size``, ``interpolation``,
+            ``mean``, ``std``, ``use_test_size``) and the student's channel
+            order (``student_channel_order``: 'rgb'/'bgr'; by default
+            'rgb' when the student's preprocessor has ``to_rgb=True``).
         **kwargs: passed to ``SingleTeacherDistill`` (``architecture``, ...).
     """
 
@@ -76,11 +91,15 @@ class TeacherDistill(SingleTeacherDistill):
                  teacher_ckpt: Optional[str] = None,
                  allow_random_teacher: bool = False,
                  teacher_cache: Optional[str] = None,
+                 teacher_input: Optional[dict] = None,
                  **kwargs) -> None:
         for key in ('teacher_trainable', 'teacher_norm_eval'):
             if kwargs.get(key, None) is not None:
                 raise ValueError(f'TeacherDistill keeps the teacher frozen '
                                  f'and in eval mode; do not set {key}')
+        # timm loads its own weights (pretrained=True, checkpoint_path).
+        timm_weights = isinstance(teacher, dict) and bool(
+            teacher.get('pretrained') or teacher.get('checkpoint_path'))
         if teacher_cache:
             check_cacheable(distiller, teacher_cache)
             teacher = CachedTeacher(teacher_cache)
@@ -90,13 +109,16 @@ class TeacherDistill(SingleTeacherDistill):
             # runs or is read from a cache.
             with torch.random.fork_rng(devices=[]):
                 teacher = MODELS.build(teacher)
-        if not teacher_ckpt and not allow_random_teacher and not teacher_cache:
+        if not (teacher_ckpt or allow_random_teacher or teacher_cache
+                or timm_weights):
             raise ValueError(
                 'TeacherDistill: teacher_ckpt is not set, so the teacher '
                 'would keep random weights. Set model.teacher_ckpt to the '
-                "teacher's checkpoint (allow_random_teacher=True is for "
-                'tests only).')
+                "teacher's checkpoint, or pretrained=True for a timm teacher "
+                '(allow_random_teacher=True is for tests only).')
         kwargs = student_preprocessor(kwargs)
+        distiller = timm_logit_records(distiller, kwargs.get('architecture'),
+                                       teacher)
         # The parent's loader is non-strict: load here instead.
         try:
             super().__init__(
@@ -109,6 +131,11 @@ class TeacherDistill(SingleTeacherDistill):
         except AssertionError as err:
             raise explain_missing_source(self, err) from err
         check_same_classes(self.student, self.teacher)
+        self.teacher_input = None if teacher_cache else build_teacher_input(
+            self.data_preprocessor, self.teacher, teacher_input)
+        if self.teacher_input is not None:
+            print_log(f'Teacher input: {self.teacher_input.description}',
+                      logger='current')
         if teacher_ckpt and not teacher_cache:
             load_teacher_weights(self.teacher, teacher_ckpt)
             # Keep ``init_weights`` from overwriting the loaded weights.
@@ -118,6 +145,21 @@ class TeacherDistill(SingleTeacherDistill):
         self.teacher_cache = teacher_cache
         self.teacher.requires_grad_(False)
         self.teacher.eval()
+
+    def loss(self, batch_inputs: torch.Tensor,
+             data_samples: Optional[List] = None) -> dict:
+        """MMRazor's loss, with the teacher fed through
+        :func:`~mmcls_kd.models.algorithms.teacher_input.teacher_inputs`
+        (the student gets the batch as it is)."""
+        if self.teacher_input is None:
+            return super().loss(batch_inputs, data_samples)
+        handle = self.teacher.register_forward_pre_hook(
+            lambda module, args: (teacher_inputs(self, args[0]), ) + tuple(
+                args[1:]))
+        try:
+            return super().loss(batch_inputs, data_samples)
+        finally:
+            handle.remove()
 
     def train(self, mode: bool = True) -> 'TeacherDistill':
         super().train(mode)
