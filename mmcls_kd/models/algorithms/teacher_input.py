@@ -46,8 +46,9 @@ class TeacherInput(nn.Module):
     """Map a batch preprocessed for the student to the teacher's input.
 
     ``pixels = x[:, order] * student_std + student_mean`` (0-255), resized to
-    ``size`` with ``interpolation`` (antialiased, clipped to 0-255 as PIL's
-    8-bit resize is) when the batch has another size, then
+    ``size`` with ``interpolation`` when the batch has another size (as PIL
+    resizes for timm's transforms: antialiased, width then height, each pass
+    clipped to 0-255 as PIL's 8-bit passes are), then
     ``(pixels / 255 - mean) / std``.
 
     Args:
@@ -92,15 +93,23 @@ class TeacherInput(nn.Module):
         pixels = inputs.float()[:, self.order] * self.student_std \
             + self.student_mean
         if tuple(pixels.shape[-2:]) != self.size:
-            mode = INTERPOLATIONS[self.interpolation]
-            pixels = F.interpolate(
-                pixels,
-                size=self.size,
-                mode=mode,
-                antialias=mode in ('bilinear', 'bicubic'),
-                **({} if mode == 'nearest-exact' else
-                   dict(align_corners=False))).clamp(0, PIXEL_MAX)
+            # PIL resizes the width first into an 8-bit image, then the
+            # height: a bicubic overshoot is clipped between the passes.
+            height, width = self.size
+            pixels = self._resize(pixels, (pixels.shape[-2], width))
+            pixels = self._resize(pixels, (height, width))
         return (pixels - self.mean) / self.std
+
+    def _resize(self, pixels: Tensor, size: Tuple[int, int]) -> Tensor:
+        mode = INTERPOLATIONS[self.interpolation]
+        smooth = mode in ('bilinear', 'bicubic')
+        return F.interpolate(
+            pixels,
+            size=size,
+            mode=mode,
+            antialias=smooth,
+            **(dict(align_corners=False) if smooth else {})).clamp(
+                0, PIXEL_MAX)
 
     def extra_repr(self) -> str:
         return self.description
