@@ -4,7 +4,9 @@
 # resize with PIL) and normalised with mean 0.5, std 0.5 of 0-1 pixels, the
 # values of its pretrained_cfg in the teacher base.
 _base_ = [
-    './resnet18-w16_1xb32_digits.py',
+    '../_base_/datasets/digits_bs32.py',
+    '../_base_/schedules/digits_bs32.py',
+    '../_base_/default_runtime.py',
     '../_base_/teachers/timm-resnet18_digits.py',
 ]
 model = {{_base_.teacher}}
@@ -24,3 +26,6 @@ test_pipeline = [_resize, dict(type='PackInputs')]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 val_dataloader = dict(dataset=dict(pipeline=test_pipeline))
 test_dataloader = val_dataloader
+
+default_hooks = dict(logger=dict(interval=10))
+randomness = dict(seed=0)

@@ -97,14 +97,21 @@ def timm_logit_records(distiller: dict, student, teacher) -> dict:
     if not isinstance(distiller, dict) or str(distiller.get(
             'type', '')).split('.')[-1] != 'KDDistiller':
         return distiller
+    from mmcls_kd.models.distillers.kd_distiller import STUDENT_RECORDERS
+    timm_student = is_timm(student) or _is_timm_config(student)
+    timm_teacher = is_timm(teacher) or _is_timm_config(teacher)
+    sides = []
+    if timm_student:
+        sides.append(('student_recorders',
+                      dict(logits='model', labels='loss_module')))
+    if timm_student or timm_teacher:
+        # KDDistiller copies the student's logits record to the teacher,
+        # which names a place only a timm (or only an MMPretrain) model has.
+        sides.append(('teacher_recorders', dict(
+            logits='model' if timm_teacher else
+            STUDENT_RECORDERS['logits']['source'])))
     distiller = copy.deepcopy(distiller)
-    sides = [('teacher_recorders', is_timm(teacher) or _is_timm_config(
-        teacher), dict(logits='model'))]
-    sides.append(('student_recorders', is_timm(student) or _is_timm_config(
-        student), dict(logits='model', labels='loss_module')))
-    for key, timm, sources in sides:
-        if not timm:
-            continue
+    for key, sources in sides:
         recorders = dict(distiller.get(key) or {})
         for name, source in sources.items():
             entry = dict(recorders.get(name) or {})
