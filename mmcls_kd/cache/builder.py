@@ -23,7 +23,8 @@ def _refuse_unless_cacheable(cfg) -> None:
     if model.get('type') != 'TeacherDistill' or not model.get('teacher_ckpt'):
         raise ValueError('a teacher cache is built from a distillation config '
                          'with a teacher (TeacherDistill and '
-                         'model.teacher_ckpt)')
+                         'model.teacher_ckpt; a timm teacher\'s weights '
+                         'saved to a file, see configs/timm/README.md)')
     if cfg.get('randomness', {}).get('seed') is None:
         raise ValueError('a teacher cache holds the augmentation of one seed: '
                          'set randomness.seed')
