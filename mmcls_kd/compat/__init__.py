@@ -8,7 +8,7 @@ silence_known_warnings()
 from .checkpoint import patch_mmengine_local_loader  # noqa: E402
 from .mmrazor_torch2 import (  # noqa: E402
     patch_mmrazor_inplace_false, patch_mmrazor_quantization)
-from .timm_classifier import patch_timm_classifier_init  # noqa: E402
+from .timm_classifier import patch_timm_classifier  # noqa: E402
 
 
 def register_config_package() -> None:
@@ -42,7 +42,7 @@ def apply_compat() -> None:
     patch_mmrazor_quantization()
     patch_mmrazor_inplace_false()
     patch_mmengine_local_loader()
-    patch_timm_classifier_init()
+    patch_timm_classifier()
     register_config_package()
     silence_known_logs()
     _applied = True
@@ -51,6 +51,6 @@ def apply_compat() -> None:
 __all__ = [
     'apply_compat', 'patch_mmrazor_quantization',
     'patch_mmrazor_inplace_false', 'patch_mmengine_local_loader',
-    'patch_timm_classifier_init', 'register_config_package', 'require_mmcv',
+    'patch_timm_classifier', 'register_config_package', 'require_mmcv',
     'silence_known_logs', 'silence_known_warnings'
 ]
