@@ -82,5 +82,6 @@ if __name__ == '__main__':
             'tests': read_requirements('tests.txt'),
             'export': read_requirements('export.txt'),
             'det': read_requirements('det.txt'),
+            'timm': read_requirements('timm.txt'),
         },
         zip_safe=False)

@@ -10,6 +10,7 @@ from mmengine.logging import MessageHub
 
 from mmcls_kd.datasets.seeded import seed_batch_augments
 from mmcls_kd.engine.workdir_lock import lock_work_dir
+from mmcls_kd.models.algorithms.utils import classifier_classes
 from .manifest import make_manifest
 from .store import (DTYPES, EpochWriter, complete_epochs, mixed_row_index,
                     mixed_rows, read_manifest, record_parts, write_manifest)
@@ -22,7 +23,8 @@ def _refuse_unless_cacheable(cfg) -> None:
     if model.get('type') != 'TeacherDistill' or not model.get('teacher_ckpt'):
         raise ValueError('a teacher cache is built from a distillation config '
                          'with a teacher (TeacherDistill and '
-                         'model.teacher_ckpt)')
+                         'model.teacher_ckpt; a timm teacher\'s weights '
+                         'saved to a file, see configs/timm/README.md)')
     refuse_multi_view(
         (model.get('distiller') or {}).get('distill_losses'),
         'a teacher cache')
@@ -138,7 +140,7 @@ def _build(cfg, out: str, epochs: int, dtype: str,
     mixes = seed_batch_augments(algorithm.data_preprocessor,
                                 cfg.randomness.seed)
     loader = _loader(cfg, batch_size, mixes)
-    num_classes = algorithm.teacher.head.num_classes
+    num_classes = classifier_classes(algorithm.teacher)
     mixing = dict(world_size=world, batch_size=loader.batch_size,
                   iters_per_epoch=len(loader)) if mixes else None
     # Two builds into one directory would write the same epoch files at
@@ -157,6 +159,9 @@ def _fill(cfg, out, epochs, dtype, topk, algorithm, loader, num_classes,
     dataset = loader.dataset
     manifest = make_manifest(cfg, dataset, epochs, dtype, num_classes,
                              mixing)
+    if getattr(algorithm, 'teacher_input', None) is not None:
+        # Another conversion gives other logits from the same checkpoint.
+        manifest['teacher']['input'] = algorithm.teacher_input.description
     if topk:
         if not 0 < topk < num_classes:
             raise ValueError(

@@ -8,6 +8,7 @@ silence_known_warnings()
 from .checkpoint import patch_mmengine_local_loader  # noqa: E402
 from .mmrazor_torch2 import (  # noqa: E402
     patch_mmrazor_inplace_false, patch_mmrazor_quantization)
+from .timm_classifier import patch_timm_classifier  # noqa: E402
 
 
 def register_config_package() -> None:
@@ -41,6 +42,7 @@ def apply_compat() -> None:
     patch_mmrazor_quantization()
     patch_mmrazor_inplace_false()
     patch_mmengine_local_loader()
+    patch_timm_classifier()
     register_config_package()
     silence_known_logs()
     _applied = True
@@ -49,6 +51,6 @@ def apply_compat() -> None:
 __all__ = [
     'apply_compat', 'patch_mmrazor_quantization',
     'patch_mmrazor_inplace_false', 'patch_mmengine_local_loader',
-    'register_config_package', 'require_mmcv', 'silence_known_logs',
-    'silence_known_warnings'
+    'patch_timm_classifier', 'register_config_package', 'require_mmcv',
+    'silence_known_logs', 'silence_known_warnings'
 ]

@@ -110,7 +110,8 @@ class TeacherOnceValLoop(ValLoop):
     ``SingleTeacherDistillValLoop`` evaluates it every time). Its
     metrics are logged with the prefix ``teacher/``. Models without a teacher
     (self-distillation) validate as a plain ``ValLoop``. The teacher is fed
-    by the algorithm's preprocessor, as during training.
+    as during training: the algorithm's preprocessor, then the conversion
+    to a timm teacher's own input, if any.
     """
 
     def __init__(self, *args, **kwargs) -> None:

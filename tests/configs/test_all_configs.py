@@ -13,6 +13,7 @@ from mmengine.optim import OptimWrapper
 from mmpretrain.structures import DataSample
 
 from mmcls_kd.apis import build_model
+from mmcls_kd.models.algorithms.teacher_input import is_timm
 from tests.conftest import REPO, parsed_config
 
 CONFIGS = sorted(
@@ -36,11 +37,14 @@ def _input_shape(cfg):
         return 3, 32
     if 'deit' in name or 'swin' in name or 'vit' in name:
         return 3, 224
+    # A timm teacher takes its own size, resized from the student's.
     return 3, 64
 
 
 def _num_classes(model_cfg):
     student = model_cfg.get('architecture', model_cfg)
+    if student['type'] == 'TimmClassifier':
+        return student['num_classes']
     return student['head']['num_classes']
 
 
@@ -48,6 +52,9 @@ def _build(cfg):
     if cfg.model.type == 'TeacherDistill':
         cfg.model.teacher_ckpt = None
         cfg.model.allow_random_teacher = True
+        if cfg.model.teacher.type == 'TimmClassifier':
+            # timm would download its weights.
+            cfg.model.teacher.pretrained = False
     return build_model(cfg)
 
 
@@ -65,7 +72,9 @@ def _capture_head_outputs(model):
     if getattr(model, 'teacher', None) is not None:
         sides.append(('teacher', model.teacher))
     for side, network in sides:
-        network.head.register_forward_hook(
+        # A timm network's output is its logits.
+        head = network.model if is_timm(network) else network.head
+        head.register_forward_hook(
             lambda module, args, out, side=side: outputs.update({side: out}))
     return outputs
 
@@ -113,8 +122,8 @@ def _views(batch, num_views):
 def test_config_loads(path):
     cfg = parsed_config(path)
     assert cfg.default_scope == 'mmcls_kd'
-    assert cfg.model.type in ('ImageClassifier', 'TeacherDistill',
-                              'SelfDistillation')
+    assert cfg.model.type in ('ImageClassifier', 'TimmClassifier',
+                              'TeacherDistill', 'SelfDistillation')
     assert cfg.train_dataloader and cfg.optim_wrapper and cfg.train_cfg
 
 
@@ -135,7 +144,7 @@ def test_config_builds_and_steps(path):
             i % num_classes) for i in range(2)])
     optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
     model.train()
-    distilled = cfg.model.type != 'ImageClassifier'
+    distilled = cfg.model.type in ('TeacherDistill', 'SelfDistillation')
     heads = _capture_head_outputs(model) if distilled else None
     # MLKD's data preprocessor takes two views of each training image.
     train_batch = _views(batch,

@@ -20,6 +20,7 @@ from tests.reliability.helpers import (FEATURE_CASES, LABEL_ARG, NKD_CONFIG,
                                        build_loss_or_skip)
 
 NUM_CLASSES = 10
+TIMM_NKD_CONFIG = f'{QUICK}/nkd_timm-resnet18_resnet18-w16_1xb32_digits.py'
 
 
 def _build(model_cfg):
@@ -131,6 +132,23 @@ def test_teacher_distill_refuses_a_teacher_with_other_classes(config):
     assert str(NUM_CLASSES) in str(err.value) and '100' in str(err.value)
 
 
+def _timm_teacher_config(num_classes):
+    model = _model_cfg(TIMM_NKD_CONFIG, teacher_ckpt=None,
+                       allow_random_teacher=True)
+    model['teacher']['num_classes'] = num_classes
+    return model
+
+
+def test_teacher_distill_refuses_a_timm_teacher_with_other_classes():
+    pytest.importorskip('timm')
+    with pytest.raises(ValueError) as err:
+        _build(_timm_teacher_config(1000))
+    message = str(err.value)
+    assert 'teacher predicts num_classes=1000' in message
+    assert "timm network's model.num_classes" in message
+    assert f'student num_classes={NUM_CLASSES}' in message
+
+
 # Wiring mistakes in a distiller config.
 
 
@@ -144,6 +162,16 @@ def _nkd_with_recorder_source(source):
 def test_recorder_source_error_suggests_the_nearest_module():
     with pytest.raises(ValueError, match=r"'head\.fcc'.*nearest.*head\.fc\b"):
         _build(_nkd_with_recorder_source('head.fcc'))
+
+
+def test_timm_recorder_source_error_suggests_the_nearest_module():
+    pytest.importorskip('timm')
+    model = _timm_teacher_config(NUM_CLASSES)
+    model['distiller']['teacher_recorders'] = dict(
+        feat=dict(type='ModuleOutputs', source='model.layer4.1.conv3'))
+    with pytest.raises(ValueError, match=r"'model\.layer4\.1\.conv3'.*"
+                       r'nearest.*model\.layer4\.1\.conv[12]\b'):
+        _build(model)
 
 
 def test_loss_forward_mapping_with_an_unknown_argument_is_named():

@@ -3,7 +3,7 @@ import os.path as osp
 from typing import Dict, List, Optional, Union
 
 import torch
-from mmengine.logging import MMLogger
+from mmengine.logging import MMLogger, print_log
 from mmengine.model import BaseModel
 from mmengine.structures import BaseDataElement
 from mmrazor.models.algorithms import SingleTeacherDistill
@@ -13,8 +13,10 @@ from torch import nn
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher, refuse_multi_view
 from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.registry import MODELS
+from .teacher_input import build_teacher_input, teacher_inputs
 from .utils import (check_same_classes, check_views, explain_missing_source,
-                    set_channels_last, student_preprocessor, to_memory_format)
+                    set_channels_last, student_preprocessor,
+                    timm_logit_records, to_memory_format)
 
 #: ``teacher_autocast`` values and the dtypes they name.
 AUTOCAST_DTYPES = {'float16': torch.float16, 'bfloat16': torch.bfloat16}
@@ -68,6 +70,14 @@ class TeacherDistill(SingleTeacherDistill):
     parameters never require gradients, and a teacher without weights is
     refused unless ``allow_random_teacher=True`` (for tests only).
 
+    A teacher (or student) from timm is MMPretrain's ``TimmClassifier``
+    (``dict(type='TimmClassifier', model_name=..., pretrained=True)``; timm's
+    own weights count as the teacher's). Such a teacher is fed its own input
+    (:mod:`~mmcls_kd.models.algorithms.teacher_input`: its
+    ``pretrained_cfg``'s mean, std, channel order and size, made from the
+    student's batch), and the logits of a timm model are recorded at
+    ``model``, its network's output.
+
     Args:
         distiller (dict): config of the distiller (losses, recorders).
         teacher (dict | BaseModel): the teacher model, written inline.
@@ -76,6 +86,11 @@ class TeacherDistill(SingleTeacherDistill):
         teacher_cache (str, optional): a cache built by
             ``tools/cache_teacher.py``: the teacher is not built and its
             logits are read from there (logit methods only).
+        teacher_input (dict, optional): for a timm teacher, what overrides
+            its ``pretrained_cfg`` (``input_size``, ``interpolation``,
+            ``mean``, ``std``, ``use_test_size``) and the student's channel
+            order (``student_channel_order``: 'rgb'/'bgr'; by default
+            'rgb' when the student's preprocessor has ``to_rgb=True``).
         teacher_autocast (str, optional): run the teacher under autocast in
             this dtype (``'float16'`` or ``'bfloat16'``) while the student
             keeps its own precision; what it records is cast back to
@@ -98,6 +113,7 @@ class TeacherDistill(SingleTeacherDistill):
                  teacher_ckpt: Optional[str] = None,
                  allow_random_teacher: bool = False,
                  teacher_cache: Optional[str] = None,
+                 teacher_input: Optional[dict] = None,
                  teacher_autocast: Optional[str] = None,
                  channels_last: bool = False,
                  teacher_compile: Union[bool, dict] = False,
@@ -110,6 +126,9 @@ class TeacherDistill(SingleTeacherDistill):
             if kwargs.get(key, None) is not None:
                 raise ValueError(f'TeacherDistill keeps the teacher frozen '
                                  f'and in eval mode; do not set {key}')
+        # timm loads its own weights (pretrained=True, checkpoint_path).
+        timm_weights = isinstance(teacher, dict) and bool(
+            teacher.get('pretrained') or teacher.get('checkpoint_path'))
         if teacher_cache:
             check_cacheable(distiller, teacher_cache)
             teacher = CachedTeacher(teacher_cache)
@@ -119,13 +138,16 @@ class TeacherDistill(SingleTeacherDistill):
             # runs or is read from a cache.
             with torch.random.fork_rng(devices=[]):
                 teacher = MODELS.build(teacher)
-        if not teacher_ckpt and not allow_random_teacher and not teacher_cache:
+        if not (teacher_ckpt or allow_random_teacher or teacher_cache
+                or timm_weights):
             raise ValueError(
                 'TeacherDistill: teacher_ckpt is not set, so the teacher '
                 'would keep random weights. Set model.teacher_ckpt to the '
-                "teacher's checkpoint (allow_random_teacher=True is for "
-                'tests only).')
+                "teacher's checkpoint, or pretrained=True for a timm teacher "
+                '(allow_random_teacher=True is for tests only).')
         kwargs = student_preprocessor(kwargs)
+        distiller = timm_logit_records(distiller, kwargs.get('architecture'),
+                                       teacher)
         # The parent's loader is non-strict: load here instead.
         try:
             super().__init__(
@@ -139,6 +161,11 @@ class TeacherDistill(SingleTeacherDistill):
             raise explain_missing_source(self, err) from err
         check_same_classes(self.student, self.teacher)
         check_views(self.distiller, self.data_preprocessor)
+        self.teacher_input = None if teacher_cache else build_teacher_input(
+            self.data_preprocessor, self.teacher, teacher_input)
+        if self.teacher_input is not None:
+            print_log(f'Teacher input: {self.teacher_input.description}',
+                      logger='current')
         if teacher_ckpt and not teacher_cache:
             load_teacher_weights(self.teacher, teacher_ckpt)
             # Keep ``init_weights`` from overwriting the loaded weights.
@@ -190,11 +217,14 @@ class TeacherDistill(SingleTeacherDistill):
                     data_samples: Optional[List[BaseDataElement]] = None,
                     mode: str = 'tensor'):
         """The teacher's output as training, the teacher-once validation and
-        the cache builder all get it: without autograd, in the model's
-        memory format and the teacher's autocast, compiled when asked (in
-        ``mode='tensor'``), the recorders recording what they are set to.
+        the cache builder all get it: on its own input (a timm teacher's,
+        :func:`~mmcls_kd.models.algorithms.teacher_input.teacher_inputs`),
+        without autograd, in the model's memory format and the teacher's
+        autocast, compiled when asked (in ``mode='tensor'``), the recorders
+        recording what they are set to.
         """
-        inputs = to_memory_format(inputs, self.channels_last)
+        inputs = to_memory_format(teacher_inputs(self, inputs),
+                                  self.channels_last)
         dtype = AUTOCAST_DTYPES.get(self.teacher_autocast)
         with torch.no_grad(), torch.autocast(
                 inputs.device.type, dtype=dtype, enabled=dtype is not None):

@@ -1,9 +1,12 @@
 """What the distillation algorithms share."""
 import copy
 import difflib
+from typing import Optional
 
 import torch
 from torch import nn
+
+from .teacher_input import is_timm
 
 
 def student_preprocessor(kwargs: dict) -> dict:
@@ -51,15 +54,74 @@ def explain_missing_source(algorithm, err: AssertionError) -> Exception:
                       f'model{hint}')
 
 
+def classifier_classes(model) -> Optional[int]:
+    """The number of classes ``model`` predicts: its head's (MMPretrain's
+    classifiers, a cached teacher), its timm network's (``model.num_classes``
+    of MMPretrain's ``TimmClassifier``), or None when it has neither."""
+    count = getattr(getattr(model, 'head', None), 'num_classes', None)
+    if count is None and is_timm(model):
+        count = getattr(model.model, 'num_classes', None)
+    return count
+
+
+def _classes_place(model) -> str:
+    if is_timm(model):
+        return 'its timm network\'s model.num_classes'
+    return 'its head\'s num_classes'
+
+
 def check_same_classes(student, teacher) -> None:
     """A teacher predicting other classes than the student cannot teach it
     through logits; say so at build time, naming both counts."""
-    counts = [getattr(getattr(m, 'head', None), 'num_classes', None)
-              for m in (student, teacher)]
+    counts = [classifier_classes(m) for m in (student, teacher)]
     if None not in counts and counts[0] != counts[1]:
         raise ValueError(
-            f'TeacherDistill: the teacher head has num_classes={counts[1]}, '
-            f'the student head num_classes={counts[0]}')
+            f'TeacherDistill: the teacher predicts num_classes={counts[1]} '
+            f'({_classes_place(teacher)}), the student num_classes='
+            f'{counts[0]} ({_classes_place(student)}); logits over other '
+            'classes cannot be distilled')
+
+
+def _is_timm_config(model) -> bool:
+    return isinstance(model, dict) and str(model.get('type', '')).split(
+        '.')[-1] == 'TimmClassifier'
+
+
+def timm_logit_records(distiller: dict, student, teacher) -> dict:
+    """``KDDistiller``'s default records for a timm student or teacher.
+
+    Its defaults name MMPretrain's places: logits at ``head.fc``, labels at
+    the input of ``head.loss_module``. A timm network has no ``head.fc`` in
+    general (``fc``, ``head``, ``head.fc``, ... by architecture), and its
+    output is its logits, so the logits of a timm model are recorded at
+    ``model`` (the network) and a timm student's labels at ``loss_module``.
+    Records the config names itself are kept.
+    """
+    if not isinstance(distiller, dict) or str(distiller.get(
+            'type', '')).split('.')[-1] != 'KDDistiller':
+        return distiller
+    from mmcls_kd.models.distillers.kd_distiller import STUDENT_RECORDERS
+    timm_student = is_timm(student) or _is_timm_config(student)
+    timm_teacher = is_timm(teacher) or _is_timm_config(teacher)
+    sides = []
+    if timm_student:
+        sides.append(('student_recorders',
+                      dict(logits='model', labels='loss_module')))
+    if timm_student or timm_teacher:
+        # KDDistiller copies the student's logits record to the teacher,
+        # which names a place only a timm (or only an MMPretrain) model has.
+        sides.append(('teacher_recorders', dict(
+            logits='model' if timm_teacher else
+            STUDENT_RECORDERS['logits']['source'])))
+    distiller = copy.deepcopy(distiller)
+    for key, sources in sides:
+        recorders = dict(distiller.get(key) or {})
+        for name, source in sources.items():
+            entry = dict(recorders.get(name) or {})
+            entry.setdefault('source', source)
+            recorders[name] = entry
+        distiller[key] = recorders
+    return distiller
 
 
 def set_channels_last(model: nn.Module) -> None:

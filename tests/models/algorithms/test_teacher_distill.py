@@ -1,6 +1,7 @@
 """TeacherDistill: strict teacher loading, a frozen eval-mode teacher, the
 student's own preprocessing, and config overrides reaching the losses."""
 import copy
+import os.path as osp
 
 import pytest
 import torch
@@ -11,7 +12,7 @@ from mmpretrain.structures import DataSample
 
 from mmcls_kd.apis import load_config, model_config
 from mmcls_kd.registry import MODELS
-from tests.conftest import KD_CONFIG
+from tests.conftest import KD_CONFIG, QUICK
 
 
 def _build(model_cfg):
@@ -147,3 +148,101 @@ def test_unreachable_teacher_url_is_named(tmp_path, monkeypatch):
     with pytest.raises(RuntimeError, match=url.replace('.', r'\.')):
         _build(_kd_model_cfg(url))
     assert not list(tmp_path.rglob('*.pth'))
+
+
+# Teachers from timm (MMPretrain's TimmClassifier).
+
+TIMM_NKD = osp.join(QUICK, 'nkd_timm-resnet18_resnet18-w16_1xb32_digits.py')
+
+
+def _timm_network_file(tmp_path) -> tuple:
+    """Weights of the quick-start timm teacher's network as timm saves them
+    (no ``model.`` prefix, no ``state_dict`` entry)."""
+    import timm
+    teacher = Config.fromfile(TIMM_NKD).model.teacher
+    torch.manual_seed(1)
+    network = timm.create_model(
+        teacher.model_name, num_classes=10, in_chans=1)
+    with torch.no_grad():
+        for param in network.parameters():
+            param.uniform_(-0.1, 0.1)
+    path = str(tmp_path / 'timm_resnet18.pth')
+    torch.save(network.state_dict(), path)
+    return path, network.state_dict()
+
+
+def _timm_model_cfg(**changes):
+    model = model_config(Config.fromfile(TIMM_NKD))
+    model.update(changes)
+    return model
+
+
+def test_timm_teacher_loads_a_timm_state_dict_as_teacher_ckpt(tmp_path):
+    pytest.importorskip('timm')
+    path, saved = _timm_network_file(tmp_path)
+    model = _build(_timm_model_cfg(teacher_ckpt=path))
+    model.init_weights()
+    network = model.teacher.model.state_dict()
+    assert network.keys() == saved.keys()
+    for key, value in saved.items():
+        assert torch.equal(network[key], value), key
+
+
+def test_timm_weights_are_the_teacher_weights(tmp_path):
+    pytest.importorskip('timm')
+    path, saved = _timm_network_file(tmp_path)
+    cfg = _timm_model_cfg(teacher_ckpt=None)
+    # What pretrained=True does, from a file: timm loads the weights.
+    cfg.teacher.checkpoint_path = path
+    model = _build(cfg)
+    # As the runner does before training.
+    model.init_weights()
+    for key, value in saved.items():
+        assert torch.equal(model.teacher.model.state_dict()[key], value), key
+    # A timm teacher without weights is still refused.
+    with pytest.raises(ValueError, match='pretrained=True for a timm'):
+        _build(_timm_model_cfg(teacher_ckpt=None))
+
+
+def test_timm_logits_are_recorded_at_the_network_output(tmp_path):
+    pytest.importorskip('timm')
+    path, _ = _timm_network_file(tmp_path)
+    model = _build(_timm_model_cfg(teacher_ckpt=path))
+    recorders = model.distiller.teacher_recorders.recorders
+    assert recorders['logits'].source == 'model'
+    outputs = []
+    model.teacher.model.fc.register_forward_hook(
+        lambda module, args, out: outputs.append(out))
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
+    model.train()
+    model.train_step(_batch(), optim)
+    logits = model.distiller.get_record('logits', from_student=False)
+    assert torch.equal(logits, outputs[0])
+
+
+def test_a_timm_student_learns_from_its_records(random_teacher_ckpt):
+    pytest.importorskip('timm')
+    cfg = _kd_model_cfg(random_teacher_ckpt)
+    cfg.architecture = dict(
+        type='TimmClassifier',
+        model_name='test_resnet',
+        num_classes=10,
+        in_chans=1)
+    model = _build(cfg)
+    student = model.distiller.student_recorders.recorders
+    assert (student['logits'].source, student['labels'].source) == (
+        'model', 'loss_module')
+    # An MMPretrain teacher takes the student's batch: no conversion.
+    assert model.teacher_input is None
+    outputs = []
+    model.student.model.register_forward_hook(
+        lambda module, args, out: outputs.append(out))
+    batch = _batch()
+    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=0.0))
+    model.train()
+    log = model.train_step(batch, optim)
+    assert log['distill.loss_kd'] > 0
+    assert torch.equal(model.distiller.get_record('logits', True), outputs[0])
+    labels = model.distiller.get_record('labels', True, data_idx=1)
+    assert torch.equal(labels, torch.cat(
+        [s.gt_label for s in batch['data_samples']]))
