@@ -1,10 +1,12 @@
 from . import hooks  # noqa: F401
 from .amp import DeviceAmpOptimWrapper
 from .dist import init_cpu_dist
+from .dot import DOTOptimWrapper, KDDistributedDataParallel
 from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
 from .runner import KDRunner
 
 __all__ = [
-    'DeviceAmpOptimWrapper', 'KDRunner', 'ResumableEpochBasedTrainLoop',
-    'TeacherOnceValLoop', 'init_cpu_dist'
+    'DOTOptimWrapper', 'DeviceAmpOptimWrapper', 'KDDistributedDataParallel',
+    'KDRunner', 'ResumableEpochBasedTrainLoop', 'TeacherOnceValLoop',
+    'init_cpu_dist'
 ]

@@ -1,6 +1,6 @@
 """Single-teacher distillation with a teacher that is really frozen."""
 import os.path as osp
-from typing import Dict, Optional, Union
+from typing import Dict, Optional, Tuple, Union
 
 import torch
 from mmengine.model import BaseModel
@@ -9,6 +9,7 @@ from torch import nn
 
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher
 from mmcls_kd.checkpoint import load_checkpoint
+from mmcls_kd.engine.dot import train_step_by_terms
 from mmcls_kd.registry import MODELS
 from .utils import (check_same_classes, explain_missing_source,
                     student_preprocessor)
@@ -118,6 +119,30 @@ class TeacherDistill(SingleTeacherDistill):
         self.teacher_cache = teacher_cache
         self.teacher.requires_grad_(False)
         self.teacher.eval()
+
+    def loss_terms(
+        self, losses: Dict[str, torch.Tensor]
+    ) -> Tuple[Dict[str, torch.Tensor], Dict[str, torch.Tensor]]:
+        """The task terms (the student's own losses, ``student.*``) and
+        the distillation terms (``distill.*``) of a ``loss`` result, for
+        an optimizer wrapper that backpropagates them apart (DOT)."""
+        task = {k: v for k, v in losses.items() if k.startswith('student.')}
+        distill = {
+            k: v
+            for k, v in losses.items() if k.startswith('distill.')
+        }
+        other = sorted(k for k in losses
+                       if 'loss' in k and k not in task and k not in distill)
+        if other:
+            raise ValueError(f'TeacherDistill: the losses {other} are '
+                             'neither task (student.*) nor distillation '
+                             '(distill.*) terms')
+        return task, distill
+
+    def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
+        if getattr(optim_wrapper, 'takes_loss_terms', False):
+            return train_step_by_terms(self, data, optim_wrapper)
+        return super().train_step(data, optim_wrapper)
 
     def train(self, mode: bool = True) -> 'TeacherDistill':
         super().train(mode)
