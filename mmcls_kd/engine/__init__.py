@@ -1,7 +1,8 @@
 from . import hooks  # noqa: F401
 from .amp import DeviceAmpOptimWrapper
 from .dist import init_cpu_dist
-from .dot import DOTOptimWrapper, KDDistributedDataParallel
+from .dot import DOTOptimWrapper
+from .loss_terms import KDDistributedDataParallel
 from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
 from .runner import KDRunner
 

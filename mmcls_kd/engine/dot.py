@@ -5,24 +5,24 @@ loss and another for the gradient of the distillation loss.
 MMEngine's ``OptimWrapper.update_params`` backpropagates the sum of the
 losses; DOT needs the two gradients apart. A model that can give its losses
 by term (:class:`~mmcls_kd.models.algorithms.TeacherDistill`, and
-:class:`KDDistributedDataParallel` around it) hands them to
-:class:`DOTOptimWrapper` through :func:`train_step_by_terms`.
+:class:`~mmcls_kd.engine.loss_terms.KDDistributedDataParallel` around it)
+hands them to :class:`DOTOptimWrapper`.
 """
-import os
 from contextlib import ExitStack, contextmanager
-from typing import Dict, List, Optional
+from typing import List, Optional
 
 import torch
 import torch.distributed as torch_dist
 from mmengine.device import get_device
 from mmengine.dist import all_reduce_params, get_world_size
-from mmengine.model import MMDistributedDataParallel, is_model_wrapper
+from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from torch import Tensor, nn
 
 from mmcls_kd.registry import OPTIM_WRAPPERS
 from .amp import report_amp
 from .loss_scale import LossScaler
+from .loss_terms import KDDistributedDataParallel
 
 #: What a model without its losses by term is told to use instead.
 _PER_TERM_MODELS = ('a distillation algorithm with a teacher '
@@ -47,7 +47,7 @@ def check_base_optimizer(optimizer: torch.optim.Optimizer,
         if momentum <= 0:
             raise ValueError(f'{where} has momentum {momentum}; DOT needs '
                              'SGD with momentum > 0')
-        if not 0 <= momentum - delta and momentum + delta < 1:
+        if not (0 <= momentum - delta and momentum + delta < 1):
             raise ValueError(
                 f'{where}: momentum {momentum} -/+ delta {delta} gives the '
                 f'momenta {momentum - delta:g} and {momentum + delta:g}; both '
@@ -313,50 +313,3 @@ class DOTOptimWrapper(OptimWrapper):
         if scaler is not None and self.loss_scaler is not None:
             self.loss_scaler.load_state_dict(scaler)
         self.optimizer.load_state_dict(state_dict)
-
-
-def _summed(module: nn.Module, terms: Dict[str, Tensor]) -> Optional[Tensor]:
-    if not any('loss' in name for name in terms):
-        return None
-    return module.parse_losses(terms)[0]
-
-
-def train_step_by_terms(model: nn.Module, data,
-                        optim_wrapper: DOTOptimWrapper) -> Dict[str, Tensor]:
-    """MMEngine's train step, with the losses handed to ``optim_wrapper``
-    by term. ``model`` is the algorithm or its DDP wrapper."""
-    module = model.module if is_model_wrapper(model) else model
-    with optim_wrapper.optim_context(model):
-        data = module.data_preprocessor(data, True)
-        losses = model._run_forward(data, mode='loss')
-    task, distill = module.loss_terms(losses)
-    _, log_vars = module.parse_losses(losses)
-    optim_wrapper.update_params_by_terms(
-        _summed(module, task), _summed(module, distill))
-    return log_vars
-
-
-class KDDistributedDataParallel(MMDistributedDataParallel):
-    """MMEngine's ``MMDistributedDataParallel``, whose train step hands an
-    optimizer wrapper that takes them (``DOTOptimWrapper``) the losses by
-    term; any other wrapper trains as with MMEngine's. ``KDRunner`` wraps
-    distributed models in it."""
-
-    def train_step(self, data, optim_wrapper) -> Dict[str, Tensor]:
-        if getattr(optim_wrapper, 'takes_loss_terms', False):
-            return train_step_by_terms(self, data, optim_wrapper)
-        return super().train_step(data, optim_wrapper)
-
-
-def default_ddp(model: nn.Module,
-                find_unused_parameters: bool) -> KDDistributedDataParallel:
-    """MMEngine's default DDP wrapper (the runner's ``model_wrapper_cfg``
-    unset) as a :class:`KDDistributedDataParallel`; on a CPU without
-    ``device_ids``, which DDP rejects for a module on the CPU."""
-    device_ids = ([int(os.environ['LOCAL_RANK'])]
-                  if torch.cuda.is_available() else None)
-    return KDDistributedDataParallel(
-        module=model,
-        device_ids=device_ids,
-        broadcast_buffers=False,
-        find_unused_parameters=find_unused_parameters)

@@ -17,7 +17,7 @@ from mmcls_kd.checkpoint import (StateDictMismatchError, fit_report,
 from mmcls_kd.datasets.seeded import seed_batch_augments, seeded_loader
 from mmcls_kd.registry import RUNNERS
 from .dist import exit_with_launcher, init_cpu_dist
-from .dot import default_ddp
+from .loss_terms import default_ddp
 from .hooks.rng_state import training_rng_state
 from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
 from .preflight import preflight

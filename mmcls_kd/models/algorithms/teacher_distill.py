@@ -9,7 +9,7 @@ from torch import nn
 
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher
 from mmcls_kd.checkpoint import load_checkpoint
-from mmcls_kd.engine.dot import train_step_by_terms
+from mmcls_kd.engine.loss_terms import train_step_by_terms
 from mmcls_kd.registry import MODELS
 from .utils import (check_same_classes, explain_missing_source,
                     student_preprocessor)
