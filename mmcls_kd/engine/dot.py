@@ -20,7 +20,7 @@ from mmengine.optim import OptimWrapper
 from torch import Tensor, nn
 
 from mmcls_kd.registry import OPTIM_WRAPPERS
-from .amp import report_amp
+from .amp import bf16_slowdown, report_amp
 from .loss_scale import LossScaler
 from .loss_terms import KDDistributedDataParallel
 
@@ -201,8 +201,10 @@ class DOTOptimWrapper(OptimWrapper):
             loss_scale = 'dynamic'
         if loss_scale is not None:
             self.loss_scaler = LossScaler(loss_scale)
+        probe = on_cpu and self.cast_dtype == torch.bfloat16
         report_amp(self._device, self.cast_dtype,
-                   self.loss_scaler is not None)
+                   self.loss_scaler is not None,
+                   bf16_slowdown() if probe else None)
 
     def check_model(self, model: nn.Module) -> None:
         """Refuse, before training, a model that cannot hand its losses

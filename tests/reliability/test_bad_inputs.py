@@ -16,7 +16,7 @@ from mmcls_kd.registry import MODELS
 from tests.conftest import KD_CONFIG, STUDENT_CONFIG
 from tests.data_utils import write_imagenet
 from tests.reliability.helpers import (FEATURE_CASES, LABEL_ARG, NKD_CONFIG,
-                                       build_loss_or_skip)
+                                       build_loss_or_skip, write_config)
 
 NUM_CLASSES = 10
 
@@ -223,3 +223,28 @@ def test_nan_in_a_distillation_term_names_iteration_and_term(
     assert 'non-finite loss at iteration 1 ' in message
     assert 'distill.loss_nkd=nan' in message
     assert 'student.loss' not in message
+
+
+# DOT with what it cannot train.
+
+
+@pytest.mark.parametrize('config, optimizer, match', [
+    # A plain classifier has no distillation losses to keep apart.
+    (STUDENT_CONFIG, "type='SGD', lr=0.01, momentum=0.9",
+     'the model ImageClassifier gives one summed loss, not its losses by '
+     'term'),
+    (KD_CONFIG, "type='Adam', lr=0.001",
+     'the base optimizer must be torch.optim.SGD with momentum, got Adam'),
+], ids=['classifier', 'adam'])
+def test_dot_refuses_before_training(tmp_path, random_teacher_ckpt, config,
+                                     optimizer, match):
+    dot = write_config(
+        tmp_path / 'dot.py', config,
+        "optim_wrapper = dict(type='DOTOptimWrapper', optimizer=dict("
+        f'_delete_=True, {optimizer}))\n')
+    options = {} if config == STUDENT_CONFIG else {
+        'model.teacher_ckpt': random_teacher_ckpt}
+    runner = _runner(tmp_path / 'run', dot, **options)
+    with pytest.raises(ValueError, match=match):
+        runner.train()
+    assert runner.iter == 0
