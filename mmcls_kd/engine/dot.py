@@ -90,6 +90,8 @@ def dot_step(params: List[Tensor], task_grads: List[Optional[Tensor]],
     mean_momentum = (task_momentum + distill_momentum) / 2
     for param, task_grad, distill_grad in zip(params, task_grads,
                                               distill_grads):
+        if task_grad is None and distill_grad is None:
+            continue
         param_state = state[param]
         if task_grad is not None:
             grad = task_grad

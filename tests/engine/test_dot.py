@@ -123,7 +123,7 @@ def test_update_matches_the_reference_step_by_step(dampening):
             torch.testing.assert_close(buffers['momentum_kd_buffer'],
                                        kd_buf[name], rtol=1e-12, atol=0)
     assert set(kd_buf) == {'shared', 'distill_only'}
-    assert model.unused.equal(start.unused) and not state[model.unused]
+    assert model.unused.equal(start.unused) and model.unused not in state
 
 
 def test_delta_zero_is_sgd_on_the_summed_loss():
@@ -386,3 +386,34 @@ def test_quick_start_selects_dot_on_the_kd_quick_start():
     assert dot.optim_wrapper == dict(kd.optim_wrapper, type='DOTOptimWrapper',
                                      delta=0.075)
     assert dot.model == kd.model
+
+
+def test_a_run_resumed_from_its_checkpoint_equals_the_uninterrupted_one(
+        tmp_path, random_teacher_ckpt):
+    """The DOT quick start through MMEngine's checkpoints: 2 epochs in one
+    go, and epoch 2 again from the epoch-1 checkpoint: the same weights and
+    buffers, bit for bit."""
+    from mmcls_kd.checkpoint import load_checkpoint_file
+    from tests.reliability.helpers import train_in_process
+    options = {
+        'model.teacher_ckpt': random_teacher_ckpt,
+        'train_dataloader.dataset.indices': 64,
+        'train_cfg.max_epochs': 2,
+    }
+    whole, resumed = tmp_path / 'whole', tmp_path / 'resumed'
+    train_in_process(DOT_CONFIG, whole, options)
+    train_in_process(DOT_CONFIG, resumed, {
+        **options, 'resume': True,
+        'load_from': str(whole / 'epoch_1.pth')})
+    # It started at epoch 2.
+    assert not (resumed / 'epoch_1.pth').exists()
+    final = [load_checkpoint_file(str(d / 'epoch_2.pth'))
+             for d in (whole, resumed)]
+    for key, value in final[0]['state_dict'].items():
+        assert torch.equal(final[1]['state_dict'][key], value), key
+    states = [f['optimizer']['state'] for f in final]
+    assert states[0].keys() == states[1].keys()
+    for index, buffers in states[0].items():
+        assert set(buffers) == {'momentum_buffer', 'momentum_kd_buffer'}
+        for name, buffer in buffers.items():
+            assert torch.equal(states[1][index][name], buffer), (index, name)
