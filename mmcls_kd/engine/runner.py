@@ -91,6 +91,11 @@ class KDRunner(Runner):
     """MMEngine's ``Runner`` with what long distillation runs need.
 
     * The distributed backend follows the device: NCCL on GPUs, gloo on CPUs.
+      Distributed models are wrapped in
+      :class:`~mmcls_kd.engine.loss_terms.KDDistributedDataParallel`
+      (MMEngine's default DDP, whose train step hands DOT the losses by
+      term), and an optimizer wrapper that checks its model (DOT) does so
+      before training.
     * ``resume`` loads the run's own checkpoints, which torch >= 2.6's
       weights-only ``torch.load`` refuses.
     * Checkpoints are written to a temporary name and renamed, so a crash
