@@ -83,8 +83,10 @@ def dot_step(params: List[Tensor], task_grads: List[Optional[Tensor]],
     ``momentum + delta`` over the distillation gradient, and steps by
     ``-lr`` times each buffer, the task one first; a parameter with one
     of the two gradients keeps that buffer at the mean of the two momenta,
-    with weight decay. A parameter with neither is left alone. ``state``
-    is the optimizer's per-parameter state.
+    with weight decay (the official code leaves the decay out of the first
+    step of a parameter with a distillation gradient only). A parameter
+    with neither is left alone. ``state`` is the optimizer's per-parameter
+    state.
     """
     task_momentum, distill_momentum = momentum - delta, momentum + delta
     mean_momentum = (task_momentum + distill_momentum) / 2

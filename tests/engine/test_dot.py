@@ -187,7 +187,7 @@ def _two_reference_steps(model, task_key, distill_key):
     return trained
 
 
-def test_teacher_distill_hands_the_student_loss_as_task_and_the_rest_as_distillation():  # noqa: E501
+def test_student_loss_is_the_task_term_and_distill_losses_the_other():
     """Two real training steps: the student's cross-entropy
     (``student.loss``) goes to the task buffer, the KD loss
     (``distill.loss_kd``) to the distillation buffer. Float32, two steps:
