@@ -280,6 +280,23 @@ def test_amp_skips_the_whole_step_on_inf_in_either_term(bad_term):
     assert not torch.equal(model.shared, before.shared)
 
 
+def test_a_distillation_step_under_amp_updates_both_buffers():
+    """The quick-start model's train step in bf16 autocast with a loss
+    scale: finite, scaled and unscaled, both buffers started."""
+    model = _student_and_teacher()
+    start = copy.deepcopy(model)
+    wrapper = _wrapper(model, lr=0.05, amp=True, dtype='bfloat16',
+                       loss_scale=dict(init_scale=256.0))
+    logged = model.train_step(_batch(0), wrapper)
+    assert all(torch.isfinite(v) for v in logged.values())
+    assert wrapper.loss_scaler.scale == 256.0
+    trained = [p for p in model.parameters() if p.requires_grad]
+    assert all({'momentum_buffer', 'momentum_kd_buffer'} == set(
+        wrapper.optimizer.state[p]) for p in trained)
+    assert not torch.equal(model.architecture.head.fc.weight,
+                           start.architecture.head.fc.weight)
+
+
 def test_amp_defaults_follow_the_device():
     model = _amp_model()
     bf16 = _wrapper(model, amp=True)
