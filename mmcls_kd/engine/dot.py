@@ -12,9 +12,7 @@ from contextlib import ExitStack, contextmanager
 from typing import List, Optional
 
 import torch
-import torch.distributed as torch_dist
 from mmengine.device import get_device
-from mmengine.dist import all_reduce_params, get_world_size
 from mmengine.model import is_model_wrapper
 from mmengine.optim import OptimWrapper
 from torch import Tensor, nn
@@ -22,7 +20,7 @@ from torch import Tensor, nn
 from mmcls_kd.registry import OPTIM_WRAPPERS
 from .amp import bf16_slowdown, report_amp
 from .loss_scale import LossScaler
-from .loss_terms import KDDistributedDataParallel
+from .loss_terms import KDDistributedDataParallel, average_grads
 
 #: What a model without its losses by term is told to use instead.
 _PER_TERM_MODELS = ('a distillation algorithm with a teacher '
@@ -113,27 +111,6 @@ def dot_step(params: List[Tensor], task_grads: List[Optional[Tensor]],
                 distill_momentum if task_grad is not None else mean_momentum,
                 dampening)
             param.add_(buffer, alpha=-lr)
-
-
-def _average_grads(params: List[Tensor]) -> None:
-    """Average the gradients of ``params`` over the ranks, as DDP would
-    (the model runs under ``no_sync``: DDP reduces once per forward, DOT
-    backpropagates twice). A parameter with a gradient on some rank only
-    gets zeros on the others."""
-    if get_world_size() == 1:
-        return
-    device = params[0].device if params else 'cpu'
-    present = torch.tensor([p.grad is not None for p in params],
-                           dtype=torch.uint8, device=device)
-    torch_dist.all_reduce(present, op=torch_dist.ReduceOp.MAX)
-    synced = []
-    for param, anywhere in zip(params, present.tolist()):
-        if anywhere and param.grad is None:
-            param.grad = torch.zeros_like(param)
-        if anywhere:
-            synced.append(param.grad)
-    if synced:
-        all_reduce_params(synced, op='mean')
 
 
 @OPTIM_WRAPPERS.register_module()
@@ -260,7 +237,7 @@ class DOTOptimWrapper(OptimWrapper):
             if self.loss_scaler is not None:
                 loss = loss * self.loss_scaler.scale
             loss.backward(**kwargs)
-        _average_grads(params)
+        average_grads(params)
         grads = [p.grad for p in params]
         for param in params:
             param.grad = None

@@ -3,12 +3,16 @@
 MMEngine's train steps sum the losses and call ``update_params`` with the
 sum. An optimizer wrapper with ``takes_loss_terms = True`` (DOT's) gets the
 task terms and the distillation terms apart instead, from a model with
-``loss_terms`` (``TeacherDistill``), alone or in the DDP wrapper below.
+``loss_terms`` (``TeacherDistill``), alone or in the DDP wrapper below,
+which then leaves the averaging of each gradient set over the ranks to the
+optimizer wrapper (:func:`average_grads`).
 """
 import os
-from typing import Dict, Optional
+from typing import Dict, List, Optional
 
 import torch
+import torch.distributed as torch_dist
+from mmengine.dist import all_reduce_params, get_world_size
 from mmengine.model import MMDistributedDataParallel, is_model_wrapper
 from mmengine.optim import OptimWrapper
 from torch import Tensor, nn
@@ -59,3 +63,24 @@ def default_ddp(model: nn.Module,
         device_ids=device_ids,
         broadcast_buffers=False,
         find_unused_parameters=find_unused_parameters)
+
+
+def average_grads(params: List[Tensor]) -> None:
+    """Average the gradients of ``params`` over the ranks, as DDP would
+    (the model runs under ``no_sync``: DDP reduces once per forward, DOT
+    backpropagates twice). A parameter with a gradient on some rank only
+    gets zeros on the others."""
+    if get_world_size() == 1:
+        return
+    device = params[0].device if params else 'cpu'
+    present = torch.tensor([p.grad is not None for p in params],
+                           dtype=torch.uint8, device=device)
+    torch_dist.all_reduce(present, op=torch_dist.ReduceOp.MAX)
+    synced = []
+    for param, anywhere in zip(params, present.tolist()):
+        if anywhere and param.grad is None:
+            param.grad = torch.zeros_like(param)
+        if anywhere:
+            synced.append(param.grad)
+    if synced:
+        all_reduce_params(synced, op='mean')
