@@ -70,9 +70,9 @@ def _momentum(state: dict, key: str, grad: Tensor, momentum: float,
 
 @torch.no_grad()
 def dot_step(params: List[Tensor], task_grads: List[Optional[Tensor]],
-             distill_grads: List[Optional[Tensor]], state: dict, *,
-             lr: float, weight_decay: float, momentum: float,
-             dampening: float, delta: float) -> None:
+             distill_grads: List[Optional[Tensor]], state: dict, *, lr: float,
+             weight_decay: float, momentum: float, dampening: float,
+             delta: float) -> None:
     """One DOT update of ``params`` (one SGD param group).
 
     As the official ``DistillationOrientedTrainer``: a parameter with both
@@ -183,8 +183,7 @@ class DOTOptimWrapper(OptimWrapper):
         if loss_scale is not None:
             self.loss_scaler = LossScaler(loss_scale)
         probe = on_cpu and self.cast_dtype == torch.bfloat16
-        report_amp(self._device, self.cast_dtype,
-                   self.loss_scaler is not None,
+        report_amp(self._device, self.cast_dtype, self.loss_scaler is not None,
                    bf16_slowdown() if probe else None)
 
     def check_model(self, model: nn.Module) -> None:

@@ -40,8 +40,8 @@ class LossScaler:
         self.static = False
         if loss_scale == 'dynamic':
             pass
-        elif isinstance(loss_scale, (int, float)) and not isinstance(
-                loss_scale, bool):
+        elif isinstance(loss_scale,
+                        (int, float)) and not isinstance(loss_scale, bool):
             options['init_scale'] = float(loss_scale)
             self.static = True
         elif isinstance(loss_scale, dict):
@@ -55,9 +55,8 @@ class LossScaler:
             raise ValueError("loss_scale must be 'dynamic', a number or a "
                              f'dict, got {loss_scale!r}')
         if not options['init_scale'] > 0:
-            raise ValueError(
-                f'loss_scale: the scale must be > 0, got '
-                f"{options['init_scale']}")
+            raise ValueError(f'loss_scale: the scale must be > 0, got '
+                             f"{options['init_scale']}")
         self.scale = float(options['init_scale'])
         self.growth_factor = float(options['growth_factor'])
         self.backoff_factor = float(options['backoff_factor'])

@@ -74,7 +74,8 @@ def average_grads(params: List[Tensor]) -> None:
         return
     device = params[0].device if params else 'cpu'
     present = torch.tensor([p.grad is not None for p in params],
-                           dtype=torch.uint8, device=device)
+                           dtype=torch.uint8,
+                           device=device)
     torch_dist.all_reduce(present, op=torch_dist.ReduceOp.MAX)
     synced = []
     for param, anywhere in zip(params, present.tolist()):
