@@ -25,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument(
         '--amp',
         action='store_true',
-        help='mixed precision: fp16 on GPUs, bf16 on CPUs')
+        help='mixed precision: fp16 on GPUs, bf16 on CPUs (DOT: its own)')
     parser.add_argument(
         '--auto-scale-lr',
         action='store_true',
@@ -64,7 +64,7 @@ def main(argv=None) -> None:
     # --help and argument errors answer at once.
     import mmcls_kd  # noqa: F401  (fixes and registration first)
     from mmcls_kd.apis import build_runner, load_config
-    from mmcls_kd.apis.runner_utils import launcher_problem
+    from mmcls_kd.apis.runner_utils import enable_amp, launcher_problem
     from mmcls_kd.engine.dist import close_process_group
     from mmcls_kd.engine.preflight import set_data_root
     problem = launcher_problem(args.launcher)
@@ -78,8 +78,7 @@ def main(argv=None) -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        cfg.optim_wrapper.type = 'DeviceAmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+        enable_amp(cfg.optim_wrapper)
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     if args.no_validate:

@@ -1,4 +1,5 @@
 """What ``tools/train.py`` and ``tools/test.py`` share."""
+import inspect
 import os
 import os.path as osp
 from typing import Optional
@@ -9,7 +10,7 @@ from mmengine.runner import Runner
 from mmcls_kd.engine import KDRunner
 from mmcls_kd.engine.overrides import check_overrides
 from mmcls_kd.engine.preflight import preflight
-from mmcls_kd.registry import RUNNERS
+from mmcls_kd.registry import OPTIM_WRAPPERS, RUNNERS
 
 
 #: The variables each launcher sets for its ranks.
@@ -46,6 +47,21 @@ def load_config(path: str, options: Optional[dict] = None) -> Config:
         check_overrides(cfg, options)
         cfg.merge_from_dict(options)
     return cfg
+
+
+def enable_amp(optim_wrapper: dict) -> None:
+    """``--amp``: an optimizer wrapper that has its own mixed precision
+    (an ``amp`` argument, as DOT's) turns it on; any other is replaced by
+    :class:`~mmcls_kd.engine.DeviceAmpOptimWrapper`."""
+    wrapper = optim_wrapper.get('type', 'OptimWrapper')
+    wrapper_cls = OPTIM_WRAPPERS.get(wrapper) if isinstance(
+        wrapper, str) else wrapper
+    if wrapper_cls is not None and 'amp' in inspect.signature(
+            wrapper_cls).parameters:
+        optim_wrapper['amp'] = True
+        return
+    optim_wrapper['type'] = 'DeviceAmpOptimWrapper'
+    optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
 def build_runner(cfg: Config) -> Runner:

@@ -6,8 +6,9 @@ import re
 from typing import Optional
 
 import torch
+from mmengine.device import get_device
 from mmengine.dist import all_gather_object, is_distributed, is_main_process
-from mmengine.model import is_model_wrapper
+from mmengine.model import convert_sync_batchnorm, is_model_wrapper
 from mmengine.runner import CheckpointLoader, Runner
 
 from mmcls_kd.checkpoint import (StateDictMismatchError, fit_report,
@@ -16,6 +17,7 @@ from mmcls_kd.checkpoint import (StateDictMismatchError, fit_report,
 from mmcls_kd.datasets.seeded import seed_batch_augments, seeded_loader
 from mmcls_kd.registry import RUNNERS
 from .dist import exit_with_launcher, init_cpu_dist
+from .loss_terms import default_ddp
 from .hooks.rng_state import training_rng_state
 from .loops import ResumableEpochBasedTrainLoop, TeacherOnceValLoop
 from .preflight import preflight
@@ -102,6 +104,11 @@ class KDRunner(Runner):
     """MMEngine's ``Runner`` with what long distillation runs need.
 
     * The distributed backend follows the device: NCCL on GPUs, gloo on CPUs.
+      Distributed models are wrapped in
+      :class:`~mmcls_kd.engine.loss_terms.KDDistributedDataParallel`
+      (MMEngine's default DDP, whose train step hands DOT the losses by
+      term), and an optimizer wrapper that checks its model (DOT) does so
+      before training.
     * ``resume`` loads the run's own checkpoints, which torch >= 2.6's
       weights-only ``torch.load`` refuses.
     * Checkpoints are written to a temporary name and renamed, so a crash
@@ -273,16 +280,25 @@ class KDRunner(Runner):
                       world_size=self.world_size)
 
     def wrap_model(self, model_wrapper_cfg, model):
-        if (self.distributed and not torch.cuda.is_available()
-                and model_wrapper_cfg is None):
-            # DDP rejects ``device_ids`` for a module that lives on the CPU.
-            model_wrapper_cfg = dict(
-                type='MMDistributedDataParallel',
-                device_ids=None,
-                broadcast_buffers=False,
-                find_unused_parameters=self.cfg.get('find_unused_parameters',
-                                                    False))
-        return super().wrap_model(model_wrapper_cfg, model)
+        if (not self.distributed or model_wrapper_cfg is not None
+                or is_model_wrapper(model)):
+            return super().wrap_model(model_wrapper_cfg, model)
+        # MMEngine's default wrapper, as one whose train step hands DOT the
+        # losses by term.
+        model = model.to(get_device())
+        if self.cfg.get('sync_bn', None) is not None:
+            model = convert_sync_batchnorm(model, self.cfg.sync_bn)
+        return default_ddp(model,
+                           self.cfg.get('find_unused_parameters', False))
+
+    def build_optim_wrapper(self, optim_wrapper):
+        built = super().build_optim_wrapper(optim_wrapper)
+        # An optimizer wrapper that needs more of the model than its
+        # parameters (DOT: the losses by term) checks it before training.
+        check = getattr(built, 'check_model', None)
+        if callable(check):
+            check(self.model)
+        return built
 
     def load_or_resume(self) -> None:
         if not self._has_loaded and self._resume and self._load_from is None:

@@ -66,3 +66,17 @@ def test_unknown_runner_type_is_named(tmp_path):
                                        'runner_type': 'NoSuchRunner'})
     with pytest.raises(KeyError, match="'NoSuchRunner' is not registered"):
         build_runner(cfg)
+
+
+@pytest.mark.parametrize('wrapper, expected', [
+    (dict(optimizer=dict(type='SGD', lr=0.1)),
+     dict(type='DeviceAmpOptimWrapper', loss_scale='dynamic',
+          optimizer=dict(type='SGD', lr=0.1))),
+    # DOT keeps its type and turns its own mixed precision on.
+    (dict(type='DOTOptimWrapper', delta=0.075),
+     dict(type='DOTOptimWrapper', delta=0.075, amp=True)),
+])
+def test_amp_option_keeps_dot(wrapper, expected):
+    from mmcls_kd.apis.runner_utils import enable_amp
+    enable_amp(wrapper)
+    assert wrapper == expected

@@ -9,7 +9,8 @@ import os.path as osp
 
 import pytest
 import torch
-from mmengine.optim import OptimWrapper
+from mmengine.optim import OptimWrapper, build_optim_wrapper
+from mmengine.registry import DefaultScope
 from mmpretrain.structures import DataSample
 
 from mmcls_kd.apis import build_model
@@ -46,6 +47,15 @@ def _num_classes(model_cfg):
     if student['type'] == 'TimmClassifier':
         return student['num_classes']
     return student['head']['num_classes']
+
+
+def _optim_wrapper(cfg, model):
+    """The config's own optimizer wrapper where it names one (DOT's takes
+    the losses by term), else plain SGD."""
+    if cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper':
+        return OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
+    with DefaultScope.overwrite_default_scope('mmcls_kd'):
+        return build_optim_wrapper(model, cfg.optim_wrapper)
 
 
 def _build(cfg):
@@ -142,7 +152,7 @@ def test_config_builds_and_steps(path):
         # other methods ignore it.
         data_samples=[DataSample(metainfo=dict(sample_idx=i)).set_gt_label(
             i % num_classes) for i in range(2)])
-    optim = OptimWrapper(torch.optim.SGD(model.parameters(), lr=1e-3))
+    optim = _optim_wrapper(cfg, model)
     model.train()
     distilled = cfg.model.type in ('TeacherDistill', 'SelfDistillation')
     heads = _capture_head_outputs(model) if distilled else None
@@ -155,6 +165,10 @@ def test_config_builds_and_steps(path):
     if distilled:
         assert any(k.startswith('distill.') for k in losses)
         _check_logit_wiring(model, heads, batch)
+    if getattr(optim, 'takes_loss_terms', False):
+        # DOT: the distillation gradient got a momentum buffer of its own.
+        assert any('momentum_kd_buffer' in state
+                   for state in optim.optimizer.state.values())
     model.eval()
     outputs = model.val_step(batch)
     assert len(outputs) == 2 and outputs[0].pred_score.shape == (num_classes, )

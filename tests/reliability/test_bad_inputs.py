@@ -17,7 +17,7 @@ from mmcls_kd.registry import MODELS
 from tests.conftest import KD_CONFIG, QUICK, STUDENT_CONFIG
 from tests.data_utils import write_imagenet
 from tests.reliability.helpers import (FEATURE_CASES, LABEL_ARG, NKD_CONFIG,
-                                       build_loss_or_skip)
+                                       build_loss_or_skip, write_config)
 
 NUM_CLASSES = 10
 TIMM_NKD_CONFIG = f'{QUICK}/nkd_timm-resnet18_resnet18-w16_1xb32_digits.py'
@@ -343,3 +343,28 @@ def test_recorded_feature_of_the_wrong_shape_names_recorder_and_shapes(
     model['distiller'][f'{side}_recorders'].update(recorders)
     with pytest.raises(ValueError, match=message):
         _build(model)(*_batch([0, 1, 2, 3]), mode='loss')
+
+
+# DOT with what it cannot train.
+
+
+@pytest.mark.parametrize('config, optimizer, match', [
+    # A plain classifier has no distillation losses to keep apart.
+    (STUDENT_CONFIG, "type='SGD', lr=0.01, momentum=0.9",
+     'the model ImageClassifier gives one summed loss, not its losses by '
+     'term'),
+    (KD_CONFIG, "type='Adam', lr=0.001",
+     'the base optimizer must be torch.optim.SGD with momentum, got Adam'),
+], ids=['classifier', 'adam'])
+def test_dot_refuses_before_training(tmp_path, random_teacher_ckpt, config,
+                                     optimizer, match):
+    dot = write_config(
+        tmp_path / 'dot.py', config,
+        "optim_wrapper = dict(type='DOTOptimWrapper', optimizer=dict("
+        f'_delete_=True, {optimizer}))\n')
+    options = {} if config == STUDENT_CONFIG else {
+        'model.teacher_ckpt': random_teacher_ckpt}
+    runner = _runner(tmp_path / 'run', dot, **options)
+    with pytest.raises(ValueError, match=match):
+        runner.train()
+    assert runner.iter == 0

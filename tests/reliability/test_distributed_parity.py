@@ -14,9 +14,12 @@ rank's batch-mean loss, i.e. the loss of the whole batch, which is compared
 with the single process's logged loss at every iteration. Weights: the final
 checkpoints.
 """
-import pytest
+import os.path as osp
 
-from tests.conftest import free_port
+import pytest
+import torch
+
+from tests.conftest import QUICK, free_port
 from tests.reliability.helpers import (NKD_CONFIG, USKD_CONFIG, dist_train,
                                        load_own_checkpoint, loss_names,
                                        max_weight_diff, scalars,
@@ -39,6 +42,14 @@ train_cfg = dict(max_epochs=3, val_interval=100)
 log_processor = dict(window_size=1)
 default_hooks = dict(logger=dict(interval=1))
 '''
+
+DOT_CONFIG = osp.join(QUICK, 'dot_resnet34-w32_resnet18-w16_1xb32_digits.py')
+# DOT's KD term: a KL between near-uniform distributions, which float32
+# rounds off more than it does the sum. Measured: within 2e-5 (relative);
+# weights within 3e-8. With its gradients left unsynchronised (each rank
+# its own half-batch's), the term differs by 6e-4 at the second iteration
+# and the weights by 6e-3.
+DOT_KD_RTOL = 1e-4
 
 # USKD trained with global batch statistics, and the same loss with local
 # ones logged beside it: "uskd_local" has no "loss" in its name, so it is
@@ -113,3 +124,26 @@ def test_uskd_global_stats_match_and_local_stats_differ(tmp_path):
     # The gap grows as the student leaves its uniform start (measured:
     # 1e-6 at the first iteration, 1e-3 at the fifth).
     assert max(gaps) > 100 * LOSS_RTOL
+
+
+@pytest.mark.slow
+def test_dot_two_ranks_match_one_process(tmp_path, random_teacher_ckpt):
+    """DOT backpropagates the task and the distillation losses apart and
+    averages each gradient set over the ranks itself (DDP would reduce once
+    per forward): the 2-rank run takes the single process's steps."""
+    # A teacher with 20 times its random logits: a KD gradient as large as
+    # the cross-entropy's, so that an unsynchronised one would show.
+    checkpoint = torch.load(random_teacher_ckpt)
+    checkpoint['state_dict']['head.fc.weight'] *= 20
+    teacher = tmp_path / 'confident_teacher.pth'
+    torch.save(checkpoint, teacher)
+    config = write_config(tmp_path / 'dot_gn.py', DOT_CONFIG, _COMPARABLE)
+    rows_single, rows_ddp, weight_diff = _parity(
+        tmp_path, config, free_port(), {'model.teacher_ckpt': str(teacher)})
+    names = loss_names(rows_single)
+    assert names == ['distill.loss_kd', 'loss', 'student.loss']
+    _assert_losses_agree(rows_single, rows_ddp, ['loss', 'student.loss'])
+    for it in rows_single:
+        assert rows_ddp[it]['distill.loss_kd'] == pytest.approx(
+            rows_single[it]['distill.loss_kd'], rel=DOT_KD_RTOL), it
+    assert weight_diff <= WEIGHT_ATOL

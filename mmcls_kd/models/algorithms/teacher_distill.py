@@ -1,6 +1,6 @@
 """Single-teacher distillation with a teacher that is really frozen."""
 import os.path as osp
-from typing import Dict, List, Optional, Union
+from typing import Dict, List, Optional, Tuple, Union
 
 import torch
 from mmengine.logging import MMLogger, print_log
@@ -12,6 +12,7 @@ from torch import nn
 
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher, refuse_multi_view
 from mmcls_kd.checkpoint import load_checkpoint
+from mmcls_kd.engine.loss_terms import train_step_by_terms
 from mmcls_kd.registry import MODELS
 from .teacher_input import build_teacher_input, teacher_inputs
 from .utils import (check_same_classes, check_views, explain_missing_source,
@@ -191,6 +192,30 @@ class TeacherDistill(SingleTeacherDistill):
     def forward(self, inputs, data_samples=None, mode: str = 'tensor'):
         return super().forward(
             to_memory_format(inputs, self.channels_last), data_samples, mode)
+
+    def loss_terms(
+        self, losses: Dict[str, torch.Tensor]
+    ) -> Tuple[Dict[str, torch.Tensor], Dict[str, torch.Tensor]]:
+        """The task terms (the student's own losses, ``student.*``) and
+        the distillation terms (``distill.*``) of a ``loss`` result, for
+        an optimizer wrapper that backpropagates them apart (DOT)."""
+        task = {k: v for k, v in losses.items() if k.startswith('student.')}
+        distill = {
+            k: v
+            for k, v in losses.items() if k.startswith('distill.')
+        }
+        other = sorted(k for k in losses
+                       if 'loss' in k and k not in task and k not in distill)
+        if other:
+            raise ValueError(f'TeacherDistill: the losses {other} are '
+                             'neither task (student.*) nor distillation '
+                             '(distill.*) terms')
+        return task, distill
+
+    def train_step(self, data, optim_wrapper) -> Dict[str, torch.Tensor]:
+        if getattr(optim_wrapper, 'takes_loss_terms', False):
+            return train_step_by_terms(self, data, optim_wrapper)
+        return super().train_step(data, optim_wrapper)
 
     def train(self, mode: bool = True) -> 'TeacherDistill':
         super().train(mode)

@@ -246,3 +246,16 @@ def test_a_timm_student_learns_from_its_records(random_teacher_ckpt):
     labels = model.distiller.get_record('labels', True, data_idx=1)
     assert torch.equal(labels, torch.cat(
         [s.gt_label for s in batch['data_samples']]))
+
+
+def test_loss_terms_split_the_student_losses_from_the_distillation_ones():
+    model = _build(_kd_model_cfg(None, allow_random_teacher=True))
+    one = torch.tensor(1.0)
+    task, distill = model.loss_terms({
+        'student.loss': one, 'student.accuracy_top-1': one,
+        'distill.loss_kd': one, 'distill.loss_other': one})
+    assert set(task) == {'student.loss', 'student.accuracy_top-1'}
+    assert set(distill) == {'distill.loss_kd', 'distill.loss_other'}
+    with pytest.raises(ValueError, match=r"the losses \['loss_extra'\] are "
+                       'neither task'):
+        model.loss_terms({'student.loss': one, 'loss_extra': one})
