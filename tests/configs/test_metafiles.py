@@ -168,6 +168,38 @@ def test_metafile_entries(metafile):
             assert isinstance(cell['Value'], (int, float))
 
 
+METHOD_PAPER_KEYS = {'Method Paper', 'Method Paper Results'}
+
+
+@pytest.mark.parametrize('metafile', _metafiles(),
+                         ids=lambda p: osp.relpath(p, REPO))
+def test_other_papers_numbers_keep_their_own_keys(metafile):
+    """A method outside the NKD/USKD paper's tables: ``Paper Cells: []``,
+    its own paper as ``Method Paper: 'title, URL'``, its numbers as
+    ``Method Paper Results`` (Column, Metric, Value; the method paper's
+    Table and Row optional) and where they are printed as
+    ``Number Source``."""
+    for model in _models(metafile):
+        meta = model['Metadata']
+        keys = {k for k in meta if k.startswith('Method Paper')}
+        assert keys <= METHOD_PAPER_KEYS, (model['Name'], keys)
+        if not keys:
+            continue
+        assert meta.get('Paper Cells') == [], model['Name']
+        title, _, url = str(meta['Method Paper']).rpartition(', ')
+        assert title and url.startswith('https://'), meta['Method Paper']
+        results = meta.get('Method Paper Results')
+        assert isinstance(results, list), model['Name']
+        for result in results:
+            assert set(result) - {'Table', 'Row'} == {
+                'Column', 'Metric', 'Value'
+            }, result
+            assert result['Metric'] in METRICS
+            assert isinstance(result['Value'], (int, float))
+        if results:
+            assert meta.get('Number Source'), model['Name']
+
+
 def test_model_names_are_unique():
     names = [m['Name'] for f in _metafiles() for m in _models(f)]
     assert len(names) == len(set(names))
