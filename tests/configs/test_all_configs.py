@@ -71,7 +71,7 @@ def _build(cfg):
 # Losses whose preds_S / preds_T are logits and gt_labels the labels.
 LOGIT_LOSSES = ('KDLoss', 'KLDivergence', 'DKDLoss', 'NKDLoss', 'WSLDLoss',
                 'NormKDLoss', 'USKDLoss', 'TfKDRegLoss', 'ZipfLSLoss',
-                'MLKDLoss')
+                'MLKDLoss', 'DISTLoss', 'WTTMLoss', 'CTKDLoss')
 
 
 def _capture_head_outputs(model):
