@@ -81,8 +81,9 @@ def default_cells(scale: float = 1.0) -> List[Cell]:
     return cells
 
 
-def _synthetic_cache(out: str, rows: int, classes: int) -> None:
-    """A teacher cache of random logits, as the cached step reads one."""
+def synthetic_cache(out: str, rows: int, classes: int) -> None:
+    """A teacher cache of random logits in ``out`` (one epoch of ``rows``
+    rows), as a cached training step reads one: for benchmarks."""
     from mmcls_kd.cache.store import EpochWriter, write_manifest
     writer = EpochWriter(
         out, 0, rows, {'logits': ((classes, ), 'float16')}, create=True)
@@ -168,7 +169,7 @@ def measure(cells: List[Cell],
     with tempfile.TemporaryDirectory() as cache_dir:
         rows = max([c.batch for c in cells if c.cached] or [1])
         if any(c.cached for c in cells):
-            _synthetic_cache(cache_dir, rows, 1000)
+            synthetic_cache(cache_dir, rows, 1000)
         step_fns = []
         for cell in cells:
             progress(f'building {cell.table} {cell.row} ({cell.mode})')

@@ -18,22 +18,12 @@ import numpy as np
 import torch
 
 import mmcls_kd  # noqa: F401
+from mmcls_kd.apis.throughput import synthetic_cache
 from mmcls_kd.apis.timing import interleaved_medians
 
 CONFIG = 'configs/nkd/nkd_resnet34_resnet18_8xb32_in1k.py'
 BASELINE = 'configs/baseline/resnet18_8xb32_in1k.py'
 DATASETS = {'CIFAR-100': (50000, 100), 'ImageNet': (1281167, 1000)}
-
-
-def _synthetic_cache(out: str, rows: int, classes: int) -> None:
-    """A cache of random logits (the step reads ``rows`` of them)."""
-    from mmcls_kd.cache.store import EpochWriter, write_manifest
-    writer = EpochWriter(
-        out, 0, rows, {'logits': ((classes, ), 'float16')}, create=True)
-    writer.write(list(range(rows)), {'logits': torch.randn(rows, classes)})
-    writer.close()
-    writer.publish()
-    write_manifest(out, dict(num_classes=classes, epochs=1, dtype='float16'))
 
 
 def _steps(batch: int, device: str, cache_dir: str):
@@ -106,7 +96,7 @@ def main() -> None:
           f'224x224, medians of {args.repeats} interleaved repeats')
     with tempfile.TemporaryDirectory() as small, \
             tempfile.TemporaryDirectory() as large:
-        _synthetic_cache(small, args.batch, 1000)
+        synthetic_cache(small, args.batch, 1000)
         t = interleaved_medians(_steps(args.batch, args.device, small),
                                 args.repeats, args.device)
         print('\none training step:')
@@ -118,7 +108,7 @@ def main() -> None:
         print(f'  online / plain   {online:6.3f}x')
         print(f'  cached / plain   {cached:6.3f}x   (goal <= 1.05x)')
         # Reads from a file larger than a batch: 100,000 ImageNet rows.
-        _synthetic_cache(large, 100000, 1000)
+        synthetic_cache(large, 100000, 1000)
         read = _read_time(large, args.batch, 50)
         print(f'\nreading a batch of {args.batch} random rows (1000 classes, '
               f'float16): {read * 1e3:.2f} ms, {read / plain:.4f} of the '
