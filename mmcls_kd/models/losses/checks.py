@@ -254,3 +254,26 @@ def check_batch_pair(owner: str, preds_S: Tensor, preds_T: Tensor) -> None:
     check_feature_shape(owner, 'preds_T', preds_T, any_batch(preds_T))
     check_feature_shape(owner, 'preds_S', preds_S,
                         batch_shape(preds_T, preds_S))
+
+
+def check_feature_lists(owner: str,
+                        preds_S: Any,
+                        preds_T: Any,
+                        least: int = 2) -> None:
+    """Student and teacher features recorded at the same points: two lists
+    of one length, at least ``least`` long, of (N, C, H, W) features with
+    the same (N, C) at each point (the sizes of the maps may differ)."""
+    if not (isinstance(preds_S, (list, tuple))
+            and isinstance(preds_T, (list, tuple))
+            and len(preds_S) == len(preds_T) >= least):
+        raise ValueError(
+            f'{owner}: expected two lists of at least {least} features of '
+            f'one length, got student {shape_of(preds_S)} and teacher '
+            f'{shape_of(preds_T)}')
+    for i, (s, t) in enumerate(zip(preds_S, preds_T)):
+        if s.dim() != 4 or t.dim() != 4 or s.shape[:2] != t.shape[:2]:
+            raise ValueError(
+                f'{owner}: student feature {i} {shape_of(s)} must have the '
+                f'(N, C) of teacher feature {i} {shape_of(t)}; all '
+                f'features: student {shape_of(preds_S)}, teacher '
+                f'{shape_of(preds_T)}')

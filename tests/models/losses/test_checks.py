@@ -10,7 +10,8 @@ import pytest
 import torch
 
 from mmcls_kd.models import losses
-from mmcls_kd.models.losses.checks import (check_count, check_labels,
+from mmcls_kd.models.losses.checks import (check_count,
+                                           check_feature_lists, check_labels,
                                            check_option, check_range,
                                            check_tau, check_teacher, shape_of)
 
@@ -112,6 +113,29 @@ def test_check_count():
             check_count('Owner', 'size', value, 1)
         assert str(error.value) == \
             f'Owner: size must be an integer >= 1, got {shown}'
+
+
+def test_check_feature_lists_names_the_lists_and_the_pair():
+    maps = [torch.zeros(2, 3, 4, 4), torch.zeros(2, 5, 2, 2)]
+    check_feature_lists('Owner', maps, tuple(maps))
+    with pytest.raises(ValueError) as error:
+        check_feature_lists('Owner', maps, maps[:1])
+    assert str(error.value) == (
+        'Owner: expected two lists of at least 2 features of one length, '
+        'got student [(2, 3, 4, 4), (2, 5, 2, 2)] and teacher '
+        '[(2, 3, 4, 4)]')
+    with pytest.raises(ValueError, match='at least 3 features'):
+        check_feature_lists('Owner', maps, maps, least=3)
+    wide = [maps[0], torch.zeros(2, 6, 2, 2)]
+    with pytest.raises(ValueError) as error:
+        check_feature_lists('Owner', maps, wide)
+    assert str(error.value) == (
+        'Owner: student feature 1 (2, 5, 2, 2) must have the (N, C) of '
+        'teacher feature 1 (2, 6, 2, 2); all features: student '
+        '[(2, 3, 4, 4), (2, 5, 2, 2)], teacher [(2, 3, 4, 4), (2, 6, 2, 2)]')
+    with pytest.raises(ValueError, match='student feature 0 '):
+        check_feature_lists('Owner', [torch.zeros(2, 3)], [torch.zeros(2, 3)],
+                            least=1)
 
 
 # Every registered loss refuses hyper-parameters outside the method's range

@@ -6,7 +6,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import check_range, shape_of
+from ..checks import check_feature_lists, check_range
 from ..ops import compute_dtype
 from .nst import pool_to_smaller
 
@@ -66,20 +66,7 @@ class FSPLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
-        owner = type(self).__name__
-        if not (isinstance(preds_S, (list, tuple)) and isinstance(
-                preds_T, (list, tuple)) and len(preds_S) == len(preds_T) >= 2):
-            raise ValueError(
-                f'{owner}: expected two lists of at least 2 features of one '
-                f'length, got student {shape_of(preds_S)} and teacher '
-                f'{shape_of(preds_T)}')
-        for i, (s, t) in enumerate(zip(preds_S, preds_T)):
-            if s.dim() != 4 or t.dim() != 4 or s.shape[:2] != t.shape[:2]:
-                raise ValueError(
-                    f'{owner}: student feature {i} {shape_of(s)} must have '
-                    f'the (N, C) of teacher feature {i} {shape_of(t)}; all '
-                    f'features: student {shape_of(preds_S)}, teacher '
-                    f'{shape_of(preds_T)}')
+        check_feature_lists(type(self).__name__, preds_S, preds_T)
         dtype = compute_dtype(*preds_S, *preds_T)
         # Matrix products: autocast would run them in half precision.
         with torch.autocast(preds_S[0].device.type, enabled=False):

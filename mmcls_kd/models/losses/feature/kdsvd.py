@@ -7,7 +7,7 @@ import torch.nn as nn
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-from ..checks import check_count, check_range, shape_of
+from ..checks import check_count, check_feature_lists, check_range
 
 # The RBF kernel's 2 sigma^2 in the reference code.
 _RBF_SCALE = 8.0
@@ -101,20 +101,7 @@ class KDSVDLoss(nn.Module):
         Returns:
             Tensor: A scalar.
         """
-        owner = type(self).__name__
-        if not (isinstance(preds_S, (list, tuple)) and isinstance(
-                preds_T, (list, tuple)) and len(preds_S) == len(preds_T) >= 2):
-            raise ValueError(
-                f'{owner}: expected two lists of at least 2 features of one '
-                f'length, got student {shape_of(preds_S)} and teacher '
-                f'{shape_of(preds_T)}')
-        for i, (s, t) in enumerate(zip(preds_S, preds_T)):
-            if s.dim() != 4 or t.dim() != 4 or s.shape[:2] != t.shape[:2]:
-                raise ValueError(
-                    f'{owner}: student feature {i} {shape_of(s)} must have '
-                    f'the (N, C) of teacher feature {i} {shape_of(t)}; all '
-                    f'features: student {shape_of(preds_S)}, teacher '
-                    f'{shape_of(preds_T)}')
+        check_feature_lists(type(self).__name__, preds_S, preds_T)
         # SVD has no half-precision kernels; float64 inputs stay float64.
         dtype = torch.float64 if preds_S[0].dtype == torch.float64 \
             else torch.float32
