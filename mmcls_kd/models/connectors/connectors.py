@@ -4,13 +4,36 @@ A connector that receives a feature of the wrong size otherwise fails deep
 inside a convolution or matrix product; these fail at the first step with
 the shape they got and the one their config asks for.
 """
-from typing import Optional
+from typing import Optional, Tuple
 
 from mmrazor.models.architectures.connectors import (ConvModuleConnector,
                                                      CRDConnector)
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
+
+
+def check_map(owner: str, feature: Tensor, channels: int,
+              size: Optional[Tuple[int, int]], hint: str) -> None:
+    """Raise ``ValueError`` unless ``feature`` is (N, ``channels``, H, W),
+    of the spatial ``size`` if one is given, with ``hint`` saying what to
+    check."""
+    expected = (channels, ) + (size or ('H', 'W'))
+    if feature.dim() != 4 or feature.shape[1] != channels or (
+            size is not None and tuple(feature.shape[2:]) != size):
+        shown = ', '.join(map(str, expected))
+        raise ValueError(f'{owner} expects an (N, {shown}) feature, got '
+                         f'{tuple(feature.shape)}; {hint}')
+
+
+def check_flat(owner: str, feature: Tensor, values: int) -> None:
+    """Raise ``ValueError`` unless each sample of ``feature`` holds
+    ``values`` values (an embedding's input, flattened)."""
+    if feature.dim() < 2 or feature[0].numel() != values:
+        raise ValueError(
+            f'{owner} expects a feature of {values} values per sample, got '
+            f'{tuple(feature.shape)}; check the recorder source (the pooled '
+            'feature) and in_channels')
 
 
 @MODELS.register_module()
@@ -44,11 +67,8 @@ class OFDConnector(ConvModuleConnector):
         self.in_channels = in_channels
 
     def forward_train(self, feature: Tensor) -> Tensor:
-        if feature.dim() != 4 or feature.shape[1] != self.in_channels:
-            raise ValueError(
-                f'OFDConnector expects an (N, {self.in_channels}, H, W) '
-                f'feature, got {tuple(feature.shape)}; check the student '
-                'recorder source and in_channels')
+        check_map('OFDConnector', feature, self.in_channels, None,
+                  'check the student recorder source and in_channels')
         return super().forward_train(feature)
 
 
@@ -75,9 +95,5 @@ class CRDEmbedding(CRDConnector):
         self.in_channels = in_channels
 
     def forward_train(self, feature: Tensor) -> Tensor:
-        if feature.dim() < 2 or feature[0].numel() != self.in_channels:
-            raise ValueError(
-                f'CRDEmbedding expects a feature of {self.in_channels} '
-                f'values per sample, got {tuple(feature.shape)}; check the '
-                'recorder source (the pooled feature) and in_channels')
+        check_flat('CRDEmbedding', feature, self.in_channels)
         return super().forward_train(feature.reshape(feature.shape[0], -1))

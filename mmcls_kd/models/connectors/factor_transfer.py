@@ -6,14 +6,7 @@ from mmrazor.models.architectures.connectors import Paraphraser, Translator
 from torch import Tensor
 
 from mmcls_kd.registry import MODELS
-
-
-def _check(owner: str, feature: Tensor, channels: int) -> None:
-    if feature.dim() != 4 or feature.shape[1] != channels:
-        raise ValueError(
-            f'{owner} expects an (N, {channels}, H, W) feature, got '
-            f'{tuple(feature.shape)}; check the recorder source and '
-            'in_channels')
+from .connectors import check_map
 
 
 @MODELS.register_module()
@@ -51,7 +44,8 @@ class FTParaphraser(Paraphraser):
         return self.forward_train(feature)
 
     def forward_train(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
-        _check(type(self).__name__, feature, self.in_channels)
+        check_map(type(self).__name__, feature, self.in_channels, None,
+                  'check the recorder source and in_channels')
         factor = self.encoder(feature)
         return factor, self.decoder(factor)
 
@@ -77,5 +71,6 @@ class FTTranslator(Translator):
         self.in_channels = in_channels
 
     def forward_train(self, feature: Tensor) -> Tensor:
-        _check(type(self).__name__, feature, self.in_channels)
+        check_map(type(self).__name__, feature, self.in_channels, None,
+                  'check the recorder source and in_channels')
         return super().forward_train(feature)

@@ -12,22 +12,13 @@ from torch import Tensor, nn
 from torch.nn import functional as F
 
 from mmcls_kd.registry import MODELS
+from .connectors import check_flat, check_map
 
 Size = Union[int, Sequence[int]]
 
 
 def _pair(size: Size) -> Tuple[int, int]:
     return (size, size) if isinstance(size, int) else tuple(size)
-
-
-def _check_map(owner: str, feature: Tensor, channels: int,
-               size: Optional[Tuple[int, int]], hint: str) -> None:
-    expected = (channels, ) + (size or ('H', 'W'))
-    if feature.dim() != 4 or feature.shape[1] != channels or (
-            size is not None and tuple(feature.shape[2:]) != size):
-        shown = ', '.join(map(str, expected))
-        raise ValueError(f'{owner} expects an (N, {shown}) feature, got '
-                         f'{tuple(feature.shape)}; {hint}')
 
 
 @MODELS.register_module()
@@ -85,7 +76,7 @@ class FitNetRegressor(ConvModuleConnector):
         self.student_size = student if student_size or teacher_size else None
 
     def forward_train(self, feature: Tensor) -> Tensor:
-        _check_map(
+        check_map(
             'FitNetRegressor', feature, self.in_channels, self.student_size,
             'check the student recorder source (the guided layer), '
             'in_channels and student_size')
@@ -138,7 +129,7 @@ class VIDRegressor(BaseConnector):
         self.eps = eps
 
     def forward_train(self, feature: Tensor) -> Tuple[Tensor, Tensor]:
-        _check_map(
+        check_map(
             'VIDRegressor', feature, self.in_channels, None,
             'check the student recorder source and in_channels')
         return self.regressor(feature), F.softplus(self.alpha) + self.eps
@@ -166,9 +157,5 @@ class LinearEmbedding(BaseConnector):
         self.in_channels = in_channels
 
     def forward_train(self, feature: Tensor) -> Tensor:
-        if feature.dim() < 2 or feature[0].numel() != self.in_channels:
-            raise ValueError(
-                f'LinearEmbedding expects a feature of {self.in_channels} '
-                f'values per sample, got {tuple(feature.shape)}; check the '
-                'recorder source (the pooled feature) and in_channels')
+        check_flat('LinearEmbedding', feature, self.in_channels)
         return self.linear(feature.flatten(1))

@@ -5,6 +5,7 @@ import pytest
 import torch
 
 from mmcls_kd.models.connectors import CRDEmbedding, OFDConnector
+from mmcls_kd.models.connectors.connectors import check_flat, check_map
 
 
 def test_ofd_connector_is_conv1x1_bn_with_he_init():
@@ -45,3 +46,21 @@ def test_crd_embedding_is_linear_then_l2_normalised():
 def test_crd_embedding_names_a_wrong_feature():
     with pytest.raises(ValueError, match=r'128 values.*\(2, 64\)'):
         CRDEmbedding(128)(torch.randn(2, 64))
+
+
+def test_checks_name_the_owner_the_shapes_and_what_to_check():
+    check_map('Owner', torch.zeros(2, 4, 3, 5), 4, (3, 5), 'hint')
+    check_flat('Owner', torch.zeros(2, 4, 3), 12)
+    with pytest.raises(ValueError) as error:
+        check_map('Owner', torch.zeros(2, 4, 3, 3), 4, (3, 5), 'hint')
+    assert str(error.value) == \
+        'Owner expects an (N, 4, 3, 5) feature, got (2, 4, 3, 3); hint'
+    with pytest.raises(ValueError) as error:
+        check_map('Owner', torch.zeros(2, 4), 4, None, 'hint')
+    assert str(error.value) == \
+        'Owner expects an (N, 4, H, W) feature, got (2, 4); hint'
+    with pytest.raises(ValueError) as error:
+        check_flat('Owner', torch.zeros(2, 4, 3), 4)
+    assert str(error.value) == (
+        'Owner expects a feature of 4 values per sample, got (2, 4, 3); '
+        'check the recorder source (the pooled feature) and in_channels')
