@@ -14,15 +14,14 @@ _base_ = [
     '../_base_/datasets/mlkd_views.py',
 ]
 
+from mmcls_kd.models.distillers.wiring import mlkd  # noqa: E402
+
 data_preprocessor = dict(type='MultiViewDataPreprocessor', num_views=2)
 train_dataloader = dict(
     dataset=dict(pipeline={{_base_.mlkd_cifar100_train_pipeline}}))
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.2))),
-    distiller=dict(distill_losses=dict(loss_mlkd=dict(
-        type='MLKDLoss', taus=(4.0, 3.0, 5.0, 2.0, 6.0),
-        strong_taus=(4.0, 3.0, 5.0), repeat_weak_taus=(2.0, 6.0),
-        loss_weight=0.9))))
+    distiller=mlkd(tau=4.0, loss_weight=0.9))
 optim_wrapper = dict(optimizer=dict(lr=0.025))
 # The views base's helpers: the loader above holds its pipeline.
 mlkd_randaugment = mlkd_cifar100_train_pipeline = None

@@ -17,14 +17,13 @@ _base_ = [
     '../_base_/datasets/mlkd_views.py',
 ]
 
+from mmcls_kd.models.distillers.wiring import mlkd  # noqa: E402
+
 data_preprocessor = dict(type='MultiViewDataPreprocessor', num_views=2)
 model = dict(
     teacher_ckpt='checkpoints/imagenet/tv-resnet34.pth',
     architecture=dict(head=dict(loss=dict(loss_weight=1.0))),
-    distiller=dict(distill_losses=dict(loss_mlkd=dict(
-        type='MLKDLoss', taus=(1.0, 3.0, 5.0, 2.0, 6.0),
-        strong_taus=(1.0, 3.0, 5.0), repeat_weak_taus=(2.0, 6.0),
-        loss_weight=0.5))))
+    distiller=mlkd(tau=1.0, loss_weight=0.5))
 optim_wrapper = dict(optimizer=dict(lr=0.1))
 param_scheduler = dict(
     _delete_=True, type='MultiStepLR', by_epoch=True, milestones=[30, 60, 90],

@@ -11,6 +11,8 @@
 # cutout of up to half the side filled with the background (0).
 _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
+from mmcls_kd.models.distillers.wiring import mlkd  # noqa: E402
+
 data_preprocessor = dict(type='MultiViewDataPreprocessor', num_views=2)
 train_dataloader = dict(
     dataset=dict(pipeline=[
@@ -58,7 +60,4 @@ train_dataloader = dict(
 
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.2))),
-    distiller=dict(distill_losses=dict(loss_mlkd=dict(
-        type='MLKDLoss', taus=(4.0, 3.0, 5.0, 2.0, 6.0),
-        strong_taus=(4.0, 3.0, 5.0), repeat_weak_taus=(2.0, 6.0),
-        loss_weight=0.9))))
+    distiller=mlkd(tau=4.0, loss_weight=0.9))

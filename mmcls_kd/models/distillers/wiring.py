@@ -234,6 +234,22 @@ def zipf_ls(feature: str, **loss) -> dict:
                 fc_bias=dict(from_student=True, recorder='fc_bias'))))
 
 
+def mlkd(tau: float, loss_weight: float) -> dict:
+    """MLKD's loss (``loss_mlkd``) at the official code's temperatures: the
+    weak view's alignments at ``tau`` (its base temperature, KD.TEMPERATURE),
+    3, 5, 2 and 6, the strong view's at ``tau``, 3 and 5, the weak view's
+    instance alignment again at 2 and 6. The distiller feeds it the logits
+    of both views."""
+    return dict(
+        distill_losses=dict(
+            loss_mlkd=dict(
+                type='MLKDLoss',
+                taus=(tau, 3.0, 5.0, 2.0, 6.0),
+                strong_taus=(tau, 3.0, 5.0),
+                repeat_weak_taus=(2.0, 6.0),
+                loss_weight=loss_weight)))
+
+
 def _stages(method: str,
             loss: dict,
             student: Sequence[dict],

@@ -2,8 +2,10 @@
 (the snapshot test pins every config built with it)."""
 import pytest
 
-from mmcls_kd.models.distillers.wiring import (at, cc, fitnet, module_inputs,
-                                               module_outputs, ofd, pkt, vid)
+from mmcls_kd.models.distillers.wiring import (at, cc, fitnet, mlkd,
+                                               module_inputs, module_outputs,
+                                               ofd, pkt, vid)
+from mmcls_kd.registry import MODELS
 
 
 def test_ofd_halves_each_earlier_stage_and_maps_the_picked_call():
@@ -77,3 +79,12 @@ def test_single_feature_methods_and_the_pooled_features():
                                       data_idx=0, connector='cc_teacher')
     assert pkt(3e4)['student_recorders'] == dict(
         feat=dict(type='ModuleOutputs', source='neck'))
+
+
+def test_mlkd_puts_the_base_temperature_first_on_both_views():
+    loss = MODELS.build(mlkd(tau=1.0, loss_weight=0.5)['distill_losses']
+                        ['loss_mlkd'])
+    assert tuple(loss.taus) == (1.0, 3.0, 5.0, 2.0, 6.0)
+    assert tuple(loss.strong_taus) == (1.0, 3.0, 5.0)
+    assert tuple(loss.repeat_weak_taus) == (2.0, 6.0)
+    assert loss.loss_weight == 0.5
