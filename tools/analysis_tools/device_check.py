@@ -3,7 +3,7 @@ throughput table of the shipped configs, in at most ``--budget`` seconds.
 
 On a development machine, once, with package registries reachable::
 
-    python tools/analysis_tools/device_check.py --prepare [DIR]
+    python tools/analysis_tools/device_check.py --prepare [DIR] [--python 3.12]
 
 downloads the wheels the GPU machine lacks (MMEngine, mmcv-lite,
 MMPretrain, MMRazor, ``setuptools<81``, scikit-learn for the quick-start
@@ -51,13 +51,13 @@ PYTHON, PLATFORMS = '3.12', ('manylinux2014_x86_64', 'manylinux_2_17_x86_64',
                              'manylinux_2_28_x86_64')
 
 
-def prepare(out: str) -> int:
+def prepare(out: str, python: str = PYTHON) -> int:
     """Download the wheels for the GPU machine's Python into ``out``."""
     os.makedirs(out, exist_ok=True)
     command = [
         sys.executable, '-m', 'pip', 'download', '--dest', out,
-        '--only-binary=:all:', '--python-version', PYTHON,
-        '--implementation', 'cp', '--abi', 'cp312'
+        '--only-binary=:all:', '--python-version', python,
+        '--implementation', 'cp', '--abi', 'cp' + python.replace('.', '')
     ]
     for platform in PLATFORMS:
         command += ['--platform', platform]
@@ -180,6 +180,9 @@ def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     parser.add_argument('--prepare', nargs='?', const=WHEELS, metavar='DIR',
                         help='download the wheels for the GPU machine')
+    parser.add_argument('--python', default=PYTHON,
+                        help='with --prepare: the Python version of the GPU '
+                        'machine')
     parser.add_argument('--wheels', default=WHEELS)
     parser.add_argument('--out', default=os.environ.get(
         'DEVICE_CHECK_OUT', osp.join(REPO, 'work_dirs', 'device_check')))
@@ -187,7 +190,7 @@ def main(argv=None) -> int:
                         help='seconds for the whole check')
     args = parser.parse_args(argv)
     if args.prepare:
-        return prepare(args.prepare)
+        return prepare(args.prepare, args.python)
     import torch
     if not torch.cuda.is_available():
         return dry_run()
