@@ -1,4 +1,5 @@
 """Single-teacher distillation with a teacher that is really frozen."""
+import contextlib
 import os.path as osp
 from typing import Dict, List, Optional, Tuple, Union
 
@@ -251,8 +252,11 @@ class TeacherDistill(SingleTeacherDistill):
         inputs = to_memory_format(teacher_inputs(self, inputs),
                                   self.channels_last)
         dtype = AUTOCAST_DTYPES.get(self.teacher_autocast)
-        with torch.no_grad(), torch.autocast(
-                inputs.device.type, dtype=dtype, enabled=dtype is not None):
+        # Without the switch the teacher keeps the student's precision:
+        # under --amp it runs in the run's autocast, as before.
+        precision = contextlib.nullcontext() if dtype is None else \
+            torch.autocast(inputs.device.type, dtype=dtype)
+        with torch.no_grad(), precision:
             if self._compiled is not None and mode == 'tensor':
                 return self._run_compiled(inputs, data_samples)
             return self.teacher(inputs, data_samples, mode=mode)

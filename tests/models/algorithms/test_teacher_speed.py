@@ -66,6 +66,20 @@ def test_an_autocast_teacher_gives_its_logits_in_float32(random_teacher_ckpt):
         _algorithm(random_teacher_ckpt, teacher_autocast='half')
 
 
+def test_without_the_switch_the_teacher_keeps_the_runs_autocast(
+        random_teacher_ckpt):
+    """Under --amp (an autocast around the whole step) the teacher runs in
+    the run's precision unless teacher_autocast says otherwise."""
+    algorithm = _algorithm(random_teacher_ckpt)
+    recorder = next(
+        iter(algorithm.distiller.teacher_recorders.recorders.values()))
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        _losses(algorithm)
+    assert recorder.data_buffer[0].dtype == torch.bfloat16
+    _losses(algorithm)
+    assert recorder.data_buffer[0].dtype == torch.float32
+
+
 def test_channels_last_keeps_the_losses(random_teacher_ckpt):
     plain = _algorithm(random_teacher_ckpt)
     fast = _algorithm(random_teacher_ckpt, channels_last=True)
