@@ -70,16 +70,19 @@ def _record(manifest: dict, logits: torch.Tensor, data: dict) -> dict:
     targets = _targets(data, manifest.get('mixing'))
     record = encode_topk(logits, targets, manifest['topk'],
                          manifest['temperature'])
-    _, feasible = restore_topk(
-        {name: value.cpu().numpy()
-         for name, value in record.items()}, manifest['num_classes'],
-        manifest['temperature'], with_feasible=True)
-    if not feasible.all():
-        raise ValueError(
-            f'--topk {manifest["topk"]}: {int((~feasible).sum())} of '
-            f'{len(feasible)} rows cannot keep their standard deviation, '
-            f'which the per-sample temperature {manifest["temperature"]} '
-            'is computed from; give a larger K or cache the full logits')
+    if isinstance(manifest['temperature'], dict):
+        # A per-sample temperature: every row must keep its deviation.
+        _, feasible = restore_topk(
+            {name: value.cpu().numpy()
+             for name, value in record.items()}, manifest['num_classes'],
+            manifest['temperature'], with_feasible=True)
+        if not feasible.all():
+            raise ValueError(
+                f'--topk {manifest["topk"]}: {int((~feasible).sum())} of '
+                f'{len(feasible)} rows cannot keep their standard deviation, '
+                'which the per-sample temperature '
+                f'{manifest["temperature"]} is computed from; give a larger '
+                'K or cache the full logits')
     if 'topk_kl' not in manifest:
         # What the top-k rows lose, on the first batch built.
         manifest['topk_kl'] = topk_kl(logits.cpu(), targets.cpu(),

@@ -246,8 +246,7 @@ class TeacherDistill(SingleTeacherDistill):
         the cache builder all get it: on its own input (a timm teacher's,
         :func:`~mmcls_kd.models.algorithms.teacher_input.teacher_inputs`),
         without autograd, in the model's memory format and the teacher's
-        autocast, compiled when asked (in ``mode='tensor'``), the recorders
-        recording what they are set to.
+        autocast, compiled when asked (in ``mode='tensor'``).
         """
         inputs = to_memory_format(teacher_inputs(self, inputs),
                                   self.channels_last)
@@ -262,27 +261,15 @@ class TeacherDistill(SingleTeacherDistill):
             return self.teacher(inputs, data_samples, mode=mode)
 
     def _run_compiled(self, inputs, data_samples):
-        recorders = list(self.distiller.teacher_recorders.recorders.values())
-        recording = [r.recording for r in recorders]
         try:
-            # Outside the recorders: their hooks see recording off.
-            for recorder in recorders:
-                recorder._recording = False
-            logits = self._compiled(inputs, data_samples, mode='tensor')
+            return self._compiled(inputs, data_samples, mode='tensor')
         except Exception as err:  # what torch.compile raises varies
             MMLogger.get_current_instance().warning(
                 'TeacherDistill: torch.compile of the teacher failed '
                 f'({type(err).__name__}: {str(err).splitlines()[0][:200]}); '
                 'the teacher runs eagerly')
             self._compiled = None
-            for recorder, was in zip(recorders, recording):
-                recorder._recording = was
             return self.teacher(inputs, data_samples, mode='tensor')
-        for recorder, was in zip(recorders, recording):
-            recorder._recording = was
-            if was:
-                recorder.data_buffer.append(logits)
-        return logits
 
     def _teacher_to_float(self) -> None:
         """Cast what the teacher's recorders hold back to float32 after an
@@ -298,9 +285,20 @@ class TeacherDistill(SingleTeacherDistill):
         ``mode='tensor'`` (no unused teacher cross-entropy), without
         autograd, in its autocast and memory format."""
         losses = dict()
+        recorders = self.distiller.teacher_recorders
+        # A compiled teacher runs before its recorders record (their hooks
+        # would break or recompile its graph); its logits, the one record it
+        # may have, are handed to them after.
+        compiled = self._compiled is not None
+        if compiled:
+            logits = self.run_teacher(batch_inputs, data_samples)
         self.distiller.set_deliveries_override(False)
-        with self.distiller.teacher_recorders, self.distiller.deliveries:
-            self.run_teacher(batch_inputs, data_samples)
+        with recorders, self.distiller.deliveries:
+            if compiled:
+                for recorder in recorders.recorders.values():
+                    recorder.data_buffer.append(logits)
+            else:
+                self.run_teacher(batch_inputs, data_samples)
             if self.teacher_autocast:
                 self._teacher_to_float()
         self.distiller.set_deliveries_override(True)
