@@ -116,7 +116,9 @@ def read_sums(root: str) -> Dict[str, str]:
     return sums
 
 
-def _write_atomic(path: str, write) -> None:
+def write_atomic(path: str, write) -> None:
+    """Write ``path`` through ``write(binary file)`` into a temporary file
+    renamed into place: a crash leaves the old file or none, never half."""
     os.makedirs(osp.dirname(path) or '.', exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=osp.dirname(path) or '.', suffix='.partial')
     try:
@@ -131,7 +133,7 @@ def _write_atomic(path: str, write) -> None:
 
 def _write_sums(root: str, sums: Dict[str, str]) -> None:
     text = ''.join(f'{sums[name]}  {name}\n' for name in sorted(sums))
-    _write_atomic(osp.join(root, SUMS), lambda f: f.write(text.encode()))
+    write_atomic(osp.join(root, SUMS), lambda f: f.write(text.encode()))
 
 
 def _check(name: str, digest: str, sums: Dict[str, str], origin: str) -> None:
@@ -261,7 +263,7 @@ def fetch_teachers(root: str = DEFAULT_ROOT,
         _check(teacher.path,
                hashlib.sha256(data).hexdigest(), sums,
                f'converting {downloaded[teacher.source]}')
-        _write_atomic(dst, lambda f: f.write(data))
+        write_atomic(dst, lambda f: f.write(data))
         _write_sums(root, sums)
         log(f'{name} -> {dst}')
         written.append(dst)

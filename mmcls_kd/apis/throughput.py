@@ -7,6 +7,7 @@ Used by ``tools/analysis_tools/device_check.py``; a table of cells, not a
 timed test: the ratios are measured side by side in one run.
 """
 import csv
+import io
 import os.path as osp
 import statistics
 import tempfile
@@ -15,6 +16,8 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, List, Optional
 
 import torch
+
+from .teachers import write_atomic
 
 #: ImageNet (224x224, batch 256) and CIFAR (32x32, batch 64) rows: the
 #: plain student first, the ratios of its table are to it.
@@ -242,15 +245,19 @@ def write_table(cells: List[Cell], out_dir: str, machine: str) -> str:
             f'{r["speedup_vs_fp32"]:.2f}x' if 'speedup_vs_fp32' in r else '',
             f'{r["peak_gib"]:.2f}' if 'peak_gib' in r else ''
         ])
-    with open(osp.join(out_dir, 'throughput.csv'), 'w', newline='') as f:
-        writer = csv.writer(f)
-        writer.writerow(header)
-        writer.writerows(rows)
+    table = io.StringIO(newline='')
+    writer = csv.writer(table)
+    writer.writerow(header)
+    writer.writerows(rows)
+    write_atomic(
+        osp.join(out_dir, 'throughput.csv'),
+        lambda f: f.write(table.getvalue().encode()))
     lines = [f'Measured on {machine}.', '',
              '| ' + ' | '.join(header) + ' |',
              '|' + '---|' * len(header)]
     lines += ['| ' + ' | '.join(map(str, row)) + ' |' for row in rows]
     markdown = '\n'.join(lines) + '\n'
-    with open(osp.join(out_dir, 'throughput.md'), 'w') as f:
-        f.write(markdown)
+    write_atomic(
+        osp.join(out_dir, 'throughput.md'),
+        lambda f: f.write(markdown.encode()))
     return markdown

@@ -18,7 +18,8 @@ temporary folder, runs ``pytest -m cuda tests/cuda``, prints the tests'
 results and the throughput table (images per second, the ratio to the plain
 student, peak memory; ``torch.compile`` timed apart), writes them as CSV
 and Markdown to ``--out`` (or ``$DEVICE_CHECK_OUT``, default
-``work_dirs/device_check``) and exits non-zero if a CUDA test failed.
+``work_dirs/device_check/<date>_<time>``, so no check overwrites another's)
+and exits non-zero if a CUDA test failed.
 Without CUDA it prints what it would check and exits 0.
 """
 import argparse
@@ -185,7 +186,9 @@ def main(argv=None) -> int:
                         'machine')
     parser.add_argument('--wheels', default=WHEELS)
     parser.add_argument('--out', default=os.environ.get(
-        'DEVICE_CHECK_OUT', osp.join(REPO, 'work_dirs', 'device_check')))
+        'DEVICE_CHECK_OUT',
+        osp.join(REPO, 'work_dirs', 'device_check',
+                 time.strftime('%Y%m%d_%H%M%S'))))
     parser.add_argument('--budget', type=float, default=360,
                         help='seconds for the whole check')
     args = parser.parse_args(argv)
