@@ -8,7 +8,7 @@
 # - CE weight 0.1 (-r 0.1), KD weight 0.9 (-a 0.9); the script's --kd_T 4
 #   is not used once the temperature is learnt (--have_mlp 1).
 # - temperature 1 + 20 * sigmoid(t) (--t_start 1 --t_end 20), t starting
-#   at 1 (models/temp_global.py).
+#   at 1 (models/temp_global.py): wiring.CTKD_OFFICIAL, which ctkd() uses.
 # - gradient reversal weight from 0 to 1 over the first 10 epochs on a
 #   cosine, epochs counted from 1 (--cosine_decay 1 --decay_max 0
 #   --decay_min -1 --decay_loops 10), set by KDRunner's CTKDCurriculumHook.
@@ -21,14 +21,8 @@
 # Teacher: CRD's released ResNet32x4 (the base's checkpoint).
 _base_ = ['../_base_/distill/resnet32x4_resnet8x4_cifar100.py']
 
+from mmcls_kd.models.distillers.wiring import ctkd  # noqa: E402
+
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.1))),
-    distiller=dict(
-        connectors=dict(ctkd_temperature=dict(
-            type='GlobalTemperature', tau_min=1.0, tau_range=20.0,
-            lambda_min=0.0, lambda_max=1.0, curriculum_epochs=10,
-            first_epoch=1)),
-        distill_losses=dict(loss_ctkd=dict(type='CTKDLoss', loss_weight=0.9)),
-        loss_forward_mappings=dict(loss_ctkd=dict(temperature=dict(
-            from_student=False, recorder='logits',
-            connector='ctkd_temperature')))))
+    distiller=ctkd(0.9, curriculum_epochs=10))

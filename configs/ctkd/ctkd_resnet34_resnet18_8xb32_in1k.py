@@ -16,14 +16,7 @@
 # MMPretrain's; MMPretrain's (73.62, the base's checkpoint) stands in.
 _base_ = ['../_base_/distill/resnet34_resnet18_in1k.py']
 
-model = dict(
-    distiller=dict(
-        connectors=dict(ctkd_temperature=dict(
-            type='GlobalTemperature', tau_min=1.0, tau_range=20.0,
-            lambda_min=0.0, lambda_max=1.0, curriculum_epochs=5,
-            first_epoch=1)),
-        distill_losses=dict(loss_ctkd=dict(type='CTKDLoss', loss_weight=1.0)),
-        loss_forward_mappings=dict(loss_ctkd=dict(temperature=dict(
-            from_student=False, recorder='logits',
-            connector='ctkd_temperature')))))
+from mmcls_kd.models.distillers.wiring import ctkd  # noqa: E402
+
+model = dict(distiller=ctkd(1.0, curriculum_epochs=5))
 train_cfg = dict(max_epochs=120)

@@ -14,14 +14,8 @@
 # (the base's checkpoint).
 _base_ = ['../_base_/distill/vgg13_vgg8_cifar100.py']
 
+from mmcls_kd.models.distillers.wiring import ctkd  # noqa: E402
+
 model = dict(
     architecture=dict(head=dict(loss=dict(loss_weight=0.1))),
-    distiller=dict(
-        connectors=dict(ctkd_temperature=dict(
-            type='GlobalTemperature', tau_min=1.0, tau_range=20.0,
-            lambda_min=0.0, lambda_max=1.0, curriculum_epochs=10,
-            first_epoch=1)),
-        distill_losses=dict(loss_ctkd=dict(type='CTKDLoss', loss_weight=0.9)),
-        loss_forward_mappings=dict(loss_ctkd=dict(temperature=dict(
-            from_student=False, recorder='logits',
-            connector='ctkd_temperature')))))
+    distiller=ctkd(0.9, curriculum_epochs=10))

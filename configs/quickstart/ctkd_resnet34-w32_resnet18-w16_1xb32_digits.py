@@ -7,10 +7,6 @@
 # lambda from the runner's epoch.
 _base_ = ['../_base_/distill/resnet34-w32_resnet18-w16_digits.py']
 
-model = dict(distiller=dict(
-    connectors=dict(ctkd_temperature=dict(
-        type='GlobalTemperature', curriculum_epochs=2)),
-    distill_losses=dict(loss_ctkd=dict(type='CTKDLoss', loss_weight=1.0)),
-    loss_forward_mappings=dict(loss_ctkd=dict(temperature=dict(
-        from_student=False, recorder='logits',
-        connector='ctkd_temperature')))))
+from mmcls_kd.models.distillers.wiring import ctkd  # noqa: E402
+
+model = dict(distiller=ctkd(1.0, curriculum_epochs=2, official=False))

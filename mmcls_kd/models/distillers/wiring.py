@@ -234,6 +234,35 @@ def zipf_ls(feature: str, **loss) -> dict:
                 fc_bias=dict(from_student=True, recorder='fc_bias'))))
 
 
+#: The official code's learnt global temperature (``1 + 20 sigmoid(t)``, t
+#: from 1) and its reversal weight, rising from 0 to 1 with epochs counted
+#: from 1 (zhengli97/CTKD).
+CTKD_OFFICIAL = dict(
+    tau_min=1.0, tau_range=20.0, lambda_min=0.0, lambda_max=1.0,
+    first_epoch=1)
+
+
+def ctkd(loss_weight: float, curriculum_epochs: int,
+         official: bool = True) -> dict:
+    """CTKD on Hinton's KD: ``loss_ctkd`` at the temperature the
+    ``ctkd_temperature`` connector (GlobalTemperature, with the official
+    values unless ``official=False``) learns from the teacher's logits."""
+    temperature = dict(type='GlobalTemperature',
+                       curriculum_epochs=curriculum_epochs)
+    if official:
+        temperature.update(CTKD_OFFICIAL)
+    return dict(
+        connectors=dict(ctkd_temperature=temperature),
+        distill_losses=dict(
+            loss_ctkd=dict(type='CTKDLoss', loss_weight=loss_weight)),
+        loss_forward_mappings=dict(
+            loss_ctkd=dict(
+                temperature=dict(
+                    from_student=False,
+                    recorder='logits',
+                    connector='ctkd_temperature'))))
+
+
 def mlkd(tau: float, loss_weight: float) -> dict:
     """MLKD's loss (``loss_mlkd``) at the official code's temperatures: the
     weak view's alignments at ``tau`` (its base temperature, KD.TEMPERATURE),
