@@ -72,8 +72,10 @@ def main(argv=None) -> dict:
         set_data_root(cfg, args.data_root)
     runner = build_runner(cfg)
     metrics = runner.test()
+    rank = runner.rank
+    del runner  # its DDP wrapper holds the gloo group: close_process_group
     close_process_group()
-    if args.out and runner.rank == 0:
+    if args.out and rank == 0:
         dump(dict(config=args.config, checkpoint=args.checkpoint,
                   metrics=metrics), args.out)
     return metrics

@@ -93,6 +93,7 @@ def main(argv=None) -> None:
     # Every checkpoint is read weights-only, --resume PATH too: training
     # checkpoints need no trust (PlainCheckpointHook).
     runner.train()
+    del runner  # its DDP wrapper holds the gloo group: close_process_group
     close_process_group()
 
 

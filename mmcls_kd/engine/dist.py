@@ -1,5 +1,6 @@
 """A gloo process group for CPU-only ranks, from any of the launchers."""
 import ctypes
+import gc
 import os
 import signal
 import subprocess
@@ -51,15 +52,23 @@ def init_cpu_dist(launcher: str, timeout_s: int = 1800) -> None:
 
 
 def close_process_group() -> None:
-    """End the run's process group, once every rank got here.
+    """End the run's process group, once every rank got here, and with it
+    the gloo threads.
 
-    A process that exits with a gloo group still open can abort in its
-    teardown ("terminate called without an active exception", SIGABRT)
+    A process that exits with gloo's threads still running can abort in
+    its teardown ("terminate called without an active exception", SIGABRT)
     while the other ranks exit cleanly: the launcher then reports a failed
-    run after a finished one. ``tools/train.py`` and ``tools/test.py`` call
-    this when the work is done; a no-op without a process group.
+    run after a finished one. ``destroy_process_group`` alone does not end
+    them: the DDP wrapper of the run's model holds the group, so its
+    threads live on until the interpreter's own teardown. The caller drops
+    its runner first; the collection here frees the wrapper (the runner's
+    hooks refer back to it), so that destroying the group ends its threads
+    here. ``tools/train.py``, ``tools/test.py`` and
+    ``tools/cache_teacher.py`` call this when the work is done; a no-op
+    without a process group.
     """
     if torch_dist.is_available() and torch_dist.is_initialized():
+        gc.collect()
         torch_dist.barrier()
         torch_dist.destroy_process_group()
 

@@ -68,7 +68,8 @@ def dist_train(config, work_dir, port: int, options=(), nproc: int = 2):
          '--work-dir', str(work_dir), '--no-validate', '--cfg-options'] +
         list(options),
         cwd=REPO, env=env, capture_output=True, text=True, timeout=600)
-    assert proc.returncode == 0, proc.stderr[-6000:]
+    assert proc.returncode == 0, (proc.stdout[-3000:] + '\n' +
+                                  proc.stderr[-6000:])
     return proc
 
 
