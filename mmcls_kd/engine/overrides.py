@@ -7,7 +7,9 @@ may set any key the config has; a key it creates must be an argument of the
 component it lands in: of the class its ``type`` names in the package's
 registries (following the parents an ``__init__`` hands ``**kwargs`` to), or
 of MMEngine's own dicts (``env_cfg``, ``randomness``, the loops, the optim
-wrapper, ``default_hooks``, the runner's top-level arguments).
+wrapper, ``default_hooks``, the runner's top-level arguments). A ``type``
+set by the same overrides counts: ``optim_wrapper.type=DOTOptimWrapper``
+lets ``optim_wrapper.delta`` through.
 """
 import difflib
 import inspect
@@ -119,12 +121,12 @@ def _mmengine_arguments(path: Tuple[str, ...]) -> Optional[Set[str]]:
     if path == ('randomness', ):
         return _parameters(set_random_seed)[0]
     if path == ('train_cfg', ):
-        return {'by_epoch'} | class_arguments(
+        return {'type', 'by_epoch'} | class_arguments(
             EpochBasedTrainLoop) | class_arguments(IterBasedTrainLoop)
     if path in (('val_cfg', ), ('test_cfg', )):
-        return class_arguments(ValLoop) | class_arguments(TestLoop)
+        return {'type'} | class_arguments(ValLoop) | class_arguments(TestLoop)
     if path == ('optim_wrapper', ):
-        return {'constructor', 'paramwise_cfg', 'optimizer'
+        return {'type', 'constructor', 'paramwise_cfg', 'optimizer'
                 } | class_arguments(AmpOptimWrapper)
     if path == ('default_hooks', ):
         return set(_DEFAULT_HOOKS)
@@ -134,7 +136,7 @@ def _mmengine_arguments(path: Tuple[str, ...]) -> Optional[Set[str]]:
     if path == ('auto_scale_lr', ):
         return {'enable', 'base_batch_size'}
     if path == ('log_processor', ):
-        return class_arguments(LogProcessor)
+        return {'type'} | class_arguments(LogProcessor)
     return None
 
 
@@ -185,16 +187,35 @@ def _walk(cfg: Any, key: str) -> Optional[str]:
     return None
 
 
+def _set_type(tree: dict, key: str, value: Any) -> None:
+    """Put the overridden ``type`` into ``tree`` where its dict exists."""
+    node = tree
+    for part in key.split('.')[:-1]:
+        if isinstance(node, (list, tuple)) and part.isdigit():
+            node = node[int(part)]
+        elif isinstance(node, dict) and part in node:
+            node = node[part]
+        else:
+            return
+    if isinstance(node, dict):
+        node['type'] = value
+
+
 def check_overrides(cfg: Config, options: Dict[str, Any]) -> None:
     """Refuse ``--cfg-options`` keys that ``cfg`` (before they are merged)
     neither has nor would pass to a component, naming each with the nearest
-    existing keys."""
+    existing keys. The ``type`` keys among them are checked and applied
+    first, so that the other keys are checked against the types the run
+    builds."""
     problems = []
     tree = cfg.to_dict()
-    for key in options:
+    types = [key for key in options if key.split('.')[-1] == 'type']
+    for key in types + [key for key in options if key not in types]:
         reason = _walk(tree, key)
         if reason is not None:
             problems.append(f'  {key}: {reason}')
+        elif key in types:
+            _set_type(tree, key, options[key])
     if problems:
         raise ValueError('--cfg-options set keys that nothing reads, so they '
                          'would change nothing:\n' + '\n'.join(problems))

@@ -5,11 +5,14 @@ import os.path as osp
 
 import pytest
 
+from mmcls_kd.apis import load_config
 from mmcls_kd.engine.overrides import check_overrides
+from tests.conftest import KD_CONFIG as KD
 from tests.conftest import QUICK, parsed_config
 
 NKD = osp.join(QUICK, 'nkd_resnet34-w32_resnet18-w16_1xb32_digits.py')
 BASELINE = osp.join(QUICK, 'resnet18-w16_1xb32_digits.py')
+DOT = osp.join(QUICK, 'dot_resnet34-w32_resnet18-w16_1xb32_digits.py')
 
 
 @pytest.mark.parametrize(
@@ -72,3 +75,25 @@ def test_every_refused_key_is_listed_at_once():
     with pytest.raises(ValueError) as error:
         check_overrides(parsed_config(NKD), {'lr': 1, 'epochs': 2})
     assert "'lr'" in str(error.value) and "'epochs'" in str(error.value)
+
+
+def test_an_overridden_type_decides_what_its_siblings_may_set():
+    """Any distillation config trains with DOT from the command line:
+    ``optim_wrapper.type`` is set first, then ``delta`` is an argument of
+    the wrapper the run builds; without the type it is refused."""
+    with pytest.raises(ValueError,
+                       match=r"optim_wrapper has no key 'delta'"):
+        check_overrides(parsed_config(KD), {'optim_wrapper.delta': 0.075})
+    with pytest.raises(ValueError,
+                       match=r"optim_wrapper \(a DOTOptimWrapper\) has no "
+                       r"key 'deltaa'.*nearest: delta"):
+        check_overrides(parsed_config(KD), {
+            'optim_wrapper.deltaa': 0.075,
+            'optim_wrapper.type': 'DOTOptimWrapper'
+        })
+    overridden = load_config(KD, {
+        'optim_wrapper.type': 'DOTOptimWrapper',
+        'optim_wrapper.delta': 0.075
+    })
+    assert overridden.optim_wrapper == load_config(DOT).optim_wrapper
+    assert overridden.optim_wrapper.type == 'DOTOptimWrapper'
