@@ -64,7 +64,8 @@ def main(argv=None) -> None:
     # --help and argument errors answer at once.
     import mmcls_kd  # noqa: F401  (fixes and registration first)
     from mmcls_kd.apis import build_runner, load_config
-    from mmcls_kd.apis.runner_utils import enable_amp, launcher_problem
+    from mmcls_kd.apis.runner_utils import (enable_amp_everywhere,
+                                            launcher_problem)
     from mmcls_kd.engine.dist import close_process_group
     from mmcls_kd.engine.preflight import set_data_root
     problem = launcher_problem(args.launcher)
@@ -78,7 +79,7 @@ def main(argv=None) -> None:
         cfg.work_dir = osp.join('./work_dirs',
                                 osp.splitext(osp.basename(args.config))[0])
     if args.amp:
-        enable_amp(cfg.optim_wrapper)
+        enable_amp_everywhere(cfg)
     if args.auto_scale_lr:
         cfg.setdefault('auto_scale_lr', {})['enable'] = True
     if args.no_validate:

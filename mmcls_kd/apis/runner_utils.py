@@ -64,6 +64,18 @@ def enable_amp(optim_wrapper: dict) -> None:
     optim_wrapper.setdefault('loss_scale', 'dynamic')
 
 
+def enable_amp_everywhere(cfg: Config) -> None:
+    """``--amp`` for the whole run: :func:`enable_amp` on the config's
+    optimizer wrapper and on those of its custom hooks (an initialisation
+    phase's, :class:`~mmcls_kd.engine.hooks.InitPhaseHook`), which would
+    otherwise train in float32."""
+    enable_amp(cfg.optim_wrapper)
+    for hook in cfg.get('custom_hooks', None) or []:
+        if isinstance(hook, dict) and isinstance(
+                hook.get('optim_wrapper'), dict):
+            enable_amp(hook['optim_wrapper'])
+
+
 def build_runner(cfg: Config) -> Runner:
     """Build the config's runner (``runner_type``, else MMEngine's).
 

@@ -11,6 +11,8 @@ import torch
 from mmengine.hooks import Hook
 
 from mmcls_kd.apis import build_model, build_runner, load_config
+from mmcls_kd.apis.runner_utils import enable_amp_everywhere
+from mmcls_kd.engine import DeviceAmpOptimWrapper
 from mmcls_kd.engine.hooks import InitPhaseHook
 from tests.conftest import QUICK, parsed_config
 from tests.reliability.helpers import load_own_checkpoint, scalars
@@ -67,7 +69,7 @@ class _Snapshots(Hook):
         self._keep('after_init', runner)
 
 
-def _train(work_dir, teacher, *hooks, resume=False):
+def _train(work_dir, teacher, *hooks, resume=False, amp=False, **extra):
     cfg = load_config(FT, {
         'work_dir': str(work_dir),
         'model.teacher_ckpt': teacher,
@@ -78,7 +80,10 @@ def _train(work_dir, teacher, *hooks, resume=False):
         'custom_hooks.0.epochs': 2,
         'randomness': dict(seed=0),
         'resume': resume,
+        **extra
     })
+    if amp:
+        enable_amp_everywhere(cfg)
     runner = build_runner(cfg)
     for hook in hooks:
         runner.register_hook(hook)
@@ -161,6 +166,23 @@ def test_resumed_run_equals_the_uninterrupted_one(tmp_path, whole, crash,
     assert final.keys() == reference.keys()
     for key in reference:
         assert torch.equal(final[key], reference[key]), key
+
+
+def test_phase_follows_auto_scale_lr_and_amp(tmp_path, random_teacher_ckpt):
+    """``--auto-scale-lr`` and ``--amp`` reach the phase's own optimizer
+    wrapper as they reach the run's: at 32 images a batch against a base of
+    64 both learning rates are halved (0.01 -> 0.005, 0.05 -> 0.025), and
+    both wrappers train in mixed precision."""
+    runner = _train(tmp_path, random_teacher_ckpt, amp=True,
+                    auto_scale_lr=dict(enable=True, base_batch_size=64),
+                    **{'custom_hooks.0.epochs': 1})
+    hook = next(h for h in runner.hooks if isinstance(h, InitPhaseHook))
+    assert isinstance(hook.optim_wrapper, DeviceAmpOptimWrapper)
+    assert isinstance(runner.optim_wrapper, DeviceAmpOptimWrapper)
+    text = open(glob.glob(str(tmp_path / '*' / '*.log'))[0]).read()
+    assert text.count('Initialisation phase epoch [1/1] done, mean lr: '
+                      '0.005 ') == 1
+    assert scalars(tmp_path)[1]['lr'] == pytest.approx(0.025)
 
 
 def test_phase_names_an_unknown_module_or_loss():

@@ -13,6 +13,7 @@ from mmengine.model import is_model_wrapper
 from mmengine.optim import build_optim_wrapper
 from torch import nn
 
+from mmcls_kd.apis.teachers import write_atomic
 from mmcls_kd.registry import HOOKS
 
 #: The checkpoint key of the phase's state.
@@ -23,6 +24,17 @@ CHECKPOINT_PREFIX = 'init_epoch_'
 def _algorithm(runner) -> nn.Module:
     model = runner.model
     return model.module if is_model_wrapper(model) else model
+
+
+def _auto_scale_ratio(runner) -> float:
+    """The factor ``auto_scale_lr`` scaled the run's learning rate by
+    (computed as ``Runner.scale_lr`` does; it refuses to run once the
+    parameter schedulers are built), 1 when it is off."""
+    auto = runner.auto_scale_lr
+    if not auto or not auto.get('enable', False):
+        return 1.0
+    batch = runner.world_size * runner.train_dataloader.batch_size
+    return float(batch) / float(auto['base_batch_size'])
 
 
 @HOOKS.register_module()
@@ -45,7 +57,10 @@ class InitPhaseHook(Hook):
     the training data loader (epoch ``e`` of the phase draws the sampler's
     order of epoch ``e``). The run's epoch and iteration counters, its
     optimizer and its parameter schedulers stay untouched, so the configured
-    schedule starts after the phase as it would without it. A checkpoint
+    schedule starts after the phase as it would without it. The phase's
+    learning rate is scaled as the run's by ``auto_scale_lr``
+    (``--auto-scale-lr``), and ``tools/train.py --amp`` turns mixed
+    precision on in the phase's optimizer wrapper too. A checkpoint
     (``init_epoch_<e>.pth``, the latest kept) is written after every epoch
     of the phase with the phase's progress (and optimizer state while it
     has epochs left), and named
@@ -156,6 +171,12 @@ class InitPhaseHook(Hook):
         modules = self._modules(algorithm)
         self.optim_wrapper = build_optim_wrapper(
             nn.ModuleList(modules.values()), self.optim_wrapper_cfg)
+        ratio = _auto_scale_ratio(runner)
+        if ratio != 1:
+            for group in self.optim_wrapper.param_groups:
+                group['lr'] *= ratio
+            runner.logger.info('InitPhaseHook: the phase\'s learning rate '
+                               f'scaled by {ratio} (auto_scale_lr)')
         if self._loaded:
             self.epochs_done = int(self._loaded.get('epochs_done', 0))
             if 'optim_wrapper' in self._loaded:
@@ -261,8 +282,9 @@ class InitPhaseHook(Hook):
         if not is_main_process():
             return
         path = osp.join(runner.work_dir, filename)
-        with open(osp.join(runner.work_dir, 'last_checkpoint'), 'w') as f:
-            f.write(path)
+        write_atomic(
+            osp.join(runner.work_dir, 'last_checkpoint'),
+            lambda f: f.write(path.encode()))
         previous = osp.join(runner.work_dir,
                             f'{CHECKPOINT_PREFIX}{self.epochs_done - 1}.pth')
         if osp.exists(previous):
