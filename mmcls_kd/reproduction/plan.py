@@ -130,13 +130,19 @@ def _command(args: argparse.Namespace, config: str, run: PlannedRun,
     if args.launcher == 'slurm':
         run.env = {'GPUS': str(args.gpus),
                    'GPUS_PER_NODE': str(min(args.gpus, args.gpus_per_node))}
-        run.command = ['bash', 'tools/slurm_train.sh', args.partition,
-                       f'{run.config_name}_seed{run.seed}', _shown(config, args.repo),
-                       _shown(run.work_dir, args.repo)] + train_args
+        run.command = [
+            'bash', 'tools/slurm_train.sh', args.partition,
+            f'{run.config_name}_seed{run.seed}',
+            _shown(config, args.repo),
+            _shown(run.work_dir, args.repo)
+        ] + train_args
     else:
-        run.command = ['bash', 'tools/dist_train.sh', _shown(config, args.repo),
-                       str(args.gpus), '--work-dir', _shown(run.work_dir, args.repo)
-                       ] + train_args
+        run.command = [
+            'bash', 'tools/dist_train.sh',
+            _shown(config, args.repo),
+            str(args.gpus), '--work-dir',
+            _shown(run.work_dir, args.repo)
+        ] + train_args
 
 
 def plan(args: argparse.Namespace) -> Tuple[List[str], List[PlannedRun]]:

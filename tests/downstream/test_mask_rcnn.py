@@ -37,8 +37,8 @@ from mmengine.registry import DefaultScope  # noqa: E402
 
 from mmcls_kd.apis import build_runner, load_config  # noqa: E402
 from mmcls_kd.checkpoint import save_student  # noqa: E402
-from mmcls_kd.reproduction import (METRIC_KEYS, last_and_best,  # noqa: E402
-                            read_run, read_schedule)
+from mmcls_kd.reproduction import (  # noqa: E402
+    METRIC_KEYS, last_and_best, read_run, read_schedule)
 from tests.checkpoint.test_student import (  # noqa: E402
     algorithm_cfg, build, save_run_checkpoint)
 from tests.conftest import REPO, tool_env  # noqa: E402

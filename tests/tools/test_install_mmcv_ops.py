@@ -201,7 +201,7 @@ def test_old_torch_builds_with_mmcvs_own_flags(tool, tmp_path, monkeypatch):
 
 
 def test_wheel_whose_ops_fail_is_reported(tool, tmp_path, monkeypatch):
-    env = _Environment(tool, monkeypatch, installed=())
+    _Environment(tool, monkeypatch, installed=())
     cached = _touch(tmp_path / 'torch-2.14.1', WHEEL)
     monkeypatch.setattr(tool, 'ops_import_error',
                         lambda: 'undefined symbol: _ZN3c10')

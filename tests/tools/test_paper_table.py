@@ -202,8 +202,8 @@ def test_table_layout_numbers_and_missing(fake, capsys, tmp_path):
     assert base['last']['std'] == statistics.stdev(base_last)
     assert base['best']['values'] == base_best
     assert base['difference'] == statistics.mean(base_last) - 69.90
-    assert cells[('USKD', im)]['last'] == {'mean': 70.6, 'std': None,
-                                          'values': [70.6]}
+    assert cells[('USKD', im)]['last'] == {
+        'mean': 70.6, 'std': None, 'values': [70.6]}
     assert cells[('USKD', im)]['runs'] == [f'{uskd}/seed0']
     assert cells[('LS', im)]['status'] == 'missing'
     assert cells[('LS', im)]['last'] is None

@@ -1,4 +1,5 @@
-"""tools/train.py, tools/test.py and tools/dist_train.sh as a user runs them."""
+"""tools/train.py, tools/test.py and tools/dist_train.sh as a user runs
+them."""
 import json
 import os
 import os.path as osp

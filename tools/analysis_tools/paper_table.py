@@ -12,8 +12,8 @@ the highest of all validations; over seeds, mean ± sample standard deviation
 paper's. Unfinished runs, and runs whose logs are truncated or lack the
 metric, are left out (with a line on stderr); a cell without a run left is
 ``missing``. ``Minutes per Epoch`` (Table 3) is measured from the logged
-iteration times (see ``mmcls_kd.reproduction.runs.minutes_per_epoch``) and is also
-reported relative to the same row's ``Baseline`` column.
+iteration times (see ``mmcls_kd.reproduction.runs.minutes_per_epoch``) and is
+also reported relative to the same row's ``Baseline`` column.
 """
 import argparse
 import json

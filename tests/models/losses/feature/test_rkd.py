@@ -65,8 +65,8 @@ def _embeddings(seed, n=6, c_s=5, c_t=7):
 @pytest.mark.parametrize('seed', [0, 1])
 def test_mmrazor_distance_matches_reference(seed):
     student, teacher = _embeddings(seed)
-    loss = DistanceWiseRKD(loss_weight=25.0, with_l2_norm=False)(student,
-                                                                teacher)
+    loss = DistanceWiseRKD(
+        loss_weight=25.0, with_l2_norm=False)(student, teacher)
     expected = 25.0 * reference_distance(student.tolist(), teacher.tolist())
     assert float(loss) == pytest.approx(expected, rel=1e-9)
 
@@ -77,8 +77,8 @@ def test_angle_matches_reference_and_mmrazor(seed):
     ours = RKDAngleLoss(loss_weight=50.0)(student, teacher)
     expected = 50.0 * reference_angle(student.tolist(), teacher.tolist())
     assert float(ours) == pytest.approx(expected, rel=1e-9)
-    theirs = AngleWiseRKD(loss_weight=50.0, with_l2_norm=False)(student,
-                                                               teacher)
+    theirs = AngleWiseRKD(
+        loss_weight=50.0, with_l2_norm=False)(student, teacher)
     assert float(theirs) == pytest.approx(expected, rel=1e-9)
 
 
