@@ -14,6 +14,7 @@ from torch import nn
 from mmcls_kd.cache import LOGITS_SOURCE, CachedTeacher, refuse_multi_view
 from mmcls_kd.checkpoint import load_checkpoint
 from mmcls_kd.engine.loss_terms import train_step_by_terms
+from mmcls_kd.models.data_preprocessors import batch_norm_per_view
 from mmcls_kd.registry import MODELS
 from .teacher_input import build_teacher_input, teacher_inputs
 from .utils import (check_same_classes, check_views, explain_missing_source,
@@ -278,6 +279,17 @@ class TeacherDistill(SingleTeacherDistill):
             buffer = recorder.data_buffer
             buffer[:] = [_to_float(item) for item in buffer]
 
+    def _student_views(self):
+        """The student's batch normalisation per view on a batch of several
+        views of each image (``MultiViewDataPreprocessor``, whose training
+        batches are the only ones a loss sees), unless it says
+        ``batch_norm='joint'``."""
+        views = getattr(self.data_preprocessor, 'num_views', 1)
+        if views > 1 and getattr(self.data_preprocessor, 'batch_norm',
+                                 None) == 'per_view':
+            return batch_norm_per_view(self.student, views)
+        return contextlib.nullcontext()
+
     def loss(self,
              batch_inputs: torch.Tensor,
              data_samples: Optional[List[BaseDataElement]] = None) -> dict:
@@ -302,7 +314,8 @@ class TeacherDistill(SingleTeacherDistill):
             if self.teacher_autocast:
                 self._teacher_to_float()
         self.distiller.set_deliveries_override(True)
-        with self.distiller.student_recorders, self.distiller.deliveries:
+        with self.distiller.student_recorders, self.distiller.deliveries, \
+                self._student_views():
             if self.calculate_student_loss:
                 losses.update(
                     add_prefix(

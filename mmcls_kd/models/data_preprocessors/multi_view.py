@@ -1,10 +1,12 @@
 """Training batches of several views of each image (MMPretrain's
 ``MultiView`` transform) for a student and a teacher that see every view."""
-from typing import Dict, List, Optional, Sequence
+from contextlib import contextmanager
+from typing import Dict, Iterator, List, Optional, Sequence
 
 import torch
 from mmpretrain.models import ClsDataPreprocessor
-from torch import Tensor
+from torch import Tensor, nn
+from torch.nn.modules.batchnorm import _BatchNorm
 
 from mmcls_kd.registry import MODELS
 
@@ -49,23 +51,36 @@ class MultiViewDataPreprocessor(ClsDataPreprocessor):
     algorithm thus both run on every view, their recorded logits are
     (V x N, C) with the first view's rows first, and the head's
     cross-entropy is the mean over all views (half the sum of the two views'
-    means for V = 2). Batch normalisation in the student sees the views as
-    one batch. A batch of single images (validation, testing) is
+    means for V = 2). With ``batch_norm='per_view'`` (the default) a
+    distillation algorithm runs the student's batch normalisation on each
+    view apart (:func:`batch_norm_per_view`), as a forward per view would.
+    A batch of single images (validation, testing) is
     preprocessed as ``ClsDataPreprocessor`` does; a training batch must hold
     ``num_views`` views.
 
     Args:
         num_views (int): Views of each training image. Defaults to 2.
+        batch_norm (str): ``'per_view'``: the student's batch statistics
+            (and running averages, updated once per view, in view order) of
+            each view apart, as MLKD's official code, which runs the student
+            once per view; ``'joint'``: of all views as one batch. Defaults
+            to ``'per_view'``.
         **kwargs: ``ClsDataPreprocessor``'s arguments (``mean``, ``std``,
             ``to_rgb``, ...). ``batch_augments`` are refused: Mixup/CutMix
             would mix each view with other images by other weights.
     """
 
-    def __init__(self, num_views: int = 2, **kwargs) -> None:
+    def __init__(self,
+                 num_views: int = 2,
+                 batch_norm: str = 'per_view',
+                 **kwargs) -> None:
         if not isinstance(num_views, int) or isinstance(
                 num_views, bool) or num_views < 2:
             raise ValueError(f'{type(self).__name__}: num_views must be an '
                              f'integer >= 2, got {num_views!r}')
+        if batch_norm not in ('per_view', 'joint'):
+            raise ValueError(f'{type(self).__name__}: batch_norm must be '
+                             f"'per_view' or 'joint', got {batch_norm!r}")
         if kwargs.get('batch_augments'):
             raise ValueError(
                 f'{type(self).__name__}: batch_augments (Mixup/CutMix) are '
@@ -73,6 +88,7 @@ class MultiViewDataPreprocessor(ClsDataPreprocessor):
                 'by other weights')
         super().__init__(**kwargs)
         self.num_views = num_views
+        self.batch_norm = batch_norm
 
     def forward(self, data: dict, training: bool = False) -> dict:
         inputs = data['inputs']
@@ -98,3 +114,40 @@ class MultiViewDataPreprocessor(ClsDataPreprocessor):
             samples = list(samples) * self.num_views
         return dict(inputs=torch.cat([view['inputs'] for view in views]),
                     data_samples=samples)
+
+
+@contextmanager
+def batch_norm_per_view(model: nn.Module, num_views: int) -> Iterator[None]:
+    """Within the context, every batch normalisation layer of ``model`` in
+    training mode normalises a batch of ``num_views`` views (view after
+    view along the batch, as :class:`MultiViewDataPreprocessor` gives them)
+    view by view: batch statistics per view, and the running averages
+    updated once per view in view order. Every other layer acting on each
+    image alone, the outputs are those of one forward per view. Layers in
+    eval mode (running statistics) are left as they are."""
+    patched = []
+
+    def per_view(forward):
+
+        def run(inputs: Tensor) -> Tensor:
+            if inputs.shape[0] % num_views:
+                raise ValueError(
+                    f'batch_norm_per_view: a batch of {inputs.shape[0]} '
+                    f'does not split into {num_views} views')
+            return torch.cat(
+                [forward(view) for view in inputs.chunk(num_views)])
+
+        return run
+
+    try:
+        for module in model.modules():
+            if isinstance(module, _BatchNorm) and module.training:
+                patched.append((module, vars(module).get('forward')))
+                module.forward = per_view(module.forward)
+        yield
+    finally:
+        for module, own in patched:
+            if own is None:
+                del module.forward
+            else:
+                module.forward = own
