@@ -93,12 +93,32 @@ def train_in_process(config, work_dir, options: dict):
 # Argument names of loss ``forward`` methods that tests can synthesise.
 LOGIT_ARGS = ('preds_S', 'preds_T', 'preds_W')
 LABEL_ARG = 'gt_labels'
+# Arguments the tests fix to a value: CTKD's temperature (what its
+# temperature module hands the loss), at the official initial value.
+FIXED_ARGS = {'temperature': 4.0}
+
+
+class WithFixedArgs(torch.nn.Module):
+    """A loss called with some of its ``forward`` arguments fixed (held as
+    buffers, so that they move with the loss to a device)."""
+
+    def __init__(self, loss: torch.nn.Module, **fixed: float) -> None:
+        super().__init__()
+        self.loss = loss
+        self.fixed = list(fixed)
+        for name, value in fixed.items():
+            self.register_buffer(name, torch.tensor(value))
+
+    def forward(self, **inputs):
+        return self.loss(**inputs,
+                         **{name: getattr(self, name) for name in self.fixed})
 
 
 def build_loss_or_skip(name: str):
     """``mmcls_kd.models.losses.<name>`` built with its defaults and the
-    arguments of its ``forward`` that are synthesisable; skips the test
-    with the reason when the loss needs more."""
+    arguments of its ``forward`` that are synthesisable (those of
+    ``FIXED_ARGS`` are fixed in the returned module); skips the test with
+    the reason when the loss needs more."""
     import inspect
 
     import pytest
@@ -112,11 +132,17 @@ def build_loss_or_skip(name: str):
     params = inspect.signature(loss.forward).parameters
     known = LOGIT_ARGS + (LABEL_ARG, )
     unknown = [p.name for p in params.values()
-               if p.name not in known and p.default is inspect.Parameter.empty
+               if p.name not in known + tuple(FIXED_ARGS)
+               and p.default is inspect.Parameter.empty
                and p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)]
     if unknown:
         pytest.skip(f'{name}.forward needs {unknown}, which this test '
                     'cannot synthesise')
+    fixed = {arg: value for arg, value in FIXED_ARGS.items()
+             if arg in params and params[arg].default is
+             inspect.Parameter.empty}
+    if fixed:
+        loss = WithFixedArgs(loss, **fixed)
     return loss, [p for p in params if p in known]
 
 
