@@ -9,6 +9,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.engine.dist import close_process_group
 from mmcls_kd.engine.hooks.ctkd_curriculum import (CTKDCurriculumHook,
                                                    curriculum_modules)
 from mmcls_kd.models.connectors import GlobalTemperature, InstanceTemperature
@@ -54,9 +55,18 @@ def test_lambda_at_epochs_zero_half_full_and_after():
             ] == ['tau', 'official']
 
 
+def _reach_inside_ddp(model, connector):
+    from torch.nn.parallel import DistributedDataParallel
+    wrapped = DistributedDataParallel(model)
+    assert curriculum_modules(wrapped) == [('tau', connector)]
+    runner = _Runner()
+    runner.model = wrapped
+    CTKDCurriculumHook().before_train_epoch(runner)
+    assert connector.grl_lambda == pytest.approx(0.5, abs=1e-12)
+
+
 def test_hook_reaches_connectors_inside_ddp(tmp_path):
     import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
     connector = InstanceTemperature(num_classes=3, curriculum_epochs=2)
     model = torch.nn.ModuleDict(dict(fc=torch.nn.Linear(3, 3), tau=connector))
     dist.init_process_group('gloo',
@@ -64,14 +74,11 @@ def test_hook_reaches_connectors_inside_ddp(tmp_path):
                             rank=0,
                             world_size=1)
     try:
-        wrapped = DistributedDataParallel(model)
-        assert curriculum_modules(wrapped) == [('tau', connector)]
-        runner = _Runner()
-        runner.model = wrapped
-        CTKDCurriculumHook().before_train_epoch(runner)
-        assert connector.grl_lambda == pytest.approx(0.5, abs=1e-12)
+        # In a function of its own: the DDP wrapper, which holds the group,
+        # is gone when the group is closed, and gloo's threads end with it.
+        _reach_inside_ddp(model, connector)
     finally:
-        dist.destroy_process_group()
+        close_process_group()
 
 
 def test_iteration_based_training_is_refused():

@@ -7,6 +7,7 @@ import torch
 from mmengine.hooks import Hook
 
 from mmcls_kd.apis import build_runner, load_config
+from mmcls_kd.engine.dist import close_process_group
 from mmcls_kd.engine.hooks.loss_warmup import (DistillLossWarmupHook,
                                                warmup_losses)
 from mmcls_kd.models.losses import DKDLoss, KDLoss
@@ -92,28 +93,34 @@ def test_factor_scales_the_loss_and_caps_at_one():
     assert [name for name, _ in warmup_losses(model)] == ['warm']
 
 
+def _reach_inside_ddp(model, loss):
+    from torch.nn.parallel import DistributedDataParallel
+    wrapped = DistributedDataParallel(model)
+    # Names relative to the wrapped model, as without the wrapper.
+    assert warmup_losses(wrapped) == [('dkd', loss)]
+
+    class _Runner:
+        epoch = 0
+        logger = logging.getLogger('test')
+
+    _Runner.model = wrapped
+    DistillLossWarmupHook().before_train_epoch(_Runner)
+    assert loss.warmup_factor == 0.5
+
+
 def test_hook_reaches_losses_inside_ddp(tmp_path):
     import torch.distributed as dist
-    from torch.nn.parallel import DistributedDataParallel
     loss = DKDLoss(warmup_epochs=2)
     model = torch.nn.ModuleDict(dict(fc=torch.nn.Linear(3, 3), dkd=loss))
     dist.init_process_group(
         'gloo', init_method=f'file://{tmp_path}/store', rank=0,
         world_size=1)
     try:
-        wrapped = DistributedDataParallel(model)
-        # Names relative to the wrapped model, as without the wrapper.
-        assert warmup_losses(wrapped) == [('dkd', loss)]
-
-        class _Runner:
-            epoch = 0
-            logger = logging.getLogger('test')
-
-        _Runner.model = wrapped
-        DistillLossWarmupHook().before_train_epoch(_Runner)
-        assert loss.warmup_factor == 0.5
+        # In a function of its own: the DDP wrapper, which holds the group,
+        # is gone when the group is closed, and gloo's threads end with it.
+        _reach_inside_ddp(model, loss)
     finally:
-        dist.destroy_process_group()
+        close_process_group()
 
 
 def test_loss_warns_without_the_hook():
