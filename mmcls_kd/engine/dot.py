@@ -40,20 +40,27 @@ def check_base_optimizer(optimizer: torch.optim.Optimizer,
         raise ValueError(
             f'DOTOptimWrapper: delta must be in [0, 1), got {delta}')
     for index, group in enumerate(optimizer.param_groups):
-        momentum = group['momentum']
-        where = f'DOTOptimWrapper: SGD param group {index}'
-        if momentum <= 0:
-            raise ValueError(f'{where} has momentum {momentum}; DOT needs '
-                             'SGD with momentum > 0')
-        if not (0 <= momentum - delta and momentum + delta < 1):
-            raise ValueError(
-                f'{where}: momentum {momentum} -/+ delta {delta} gives the '
-                f'momenta {momentum - delta:g} and {momentum + delta:g}; both '
-                'must be in [0, 1)')
-        for flag in ('nesterov', 'maximize'):
-            if group.get(flag):
-                raise ValueError(f'{where} sets {flag}=True, which DOT does '
-                                 f'not define; expected {flag}=False')
+        check_group(index, group, delta)
+
+
+def check_group(index: int, group: dict, delta: float) -> None:
+    """Refuse an SGD param group DOT cannot update: without momentum, with
+    ``momentum -/+ delta`` outside [0, 1), Nesterov or maximising."""
+    momentum = group['momentum']
+    where = f'DOTOptimWrapper: SGD param group {index}'
+    if momentum <= 0:
+        raise ValueError(f'{where} has momentum {momentum}; DOT needs '
+                         'SGD with momentum > 0')
+    if not (0 <= momentum - delta and momentum + delta < 1):
+        raise ValueError(
+            f'{where}: momentum {momentum} -/+ delta {delta} gives the '
+            f'momenta {momentum - delta:g} and {momentum + delta:g}; both '
+            'must be in [0, 1) (a momentum scheduler must keep the '
+            'momentum within that range too)')
+    for flag in ('nesterov', 'maximize'):
+        if group.get(flag):
+            raise ValueError(f'{where} sets {flag}=True, which DOT does '
+                             f'not define; expected {flag}=False')
 
 
 def _momentum(state: dict, key: str, grad: Tensor, momentum: float,
@@ -225,7 +232,13 @@ class DOTOptimWrapper(OptimWrapper):
             yield
 
     def _params(self) -> List[Tensor]:
-        return [p for group in self.param_groups for p in group['params']]
+        # The optimizer's groups: MMEngine's ``param_groups`` adds a group
+        # of its own (``base_param_settings``, for the logged base lr) when
+        # there are several.
+        return [
+            p for group in self.optimizer.param_groups
+            for p in group['params']
+        ]
 
     def _backward_and_take(self, loss: Optional[Tensor],
                            **kwargs) -> List[Optional[Tensor]]:
@@ -269,7 +282,9 @@ class DOTOptimWrapper(OptimWrapper):
         if task_grads is None or distill_grads is None:
             self._refuse_summed_loss()
         start = 0
-        for group in self.param_groups:
+        for index, group in enumerate(self.optimizer.param_groups):
+            # Schedulers change the momentum between steps.
+            check_group(index, group, self.delta)
             end = start + len(group['params'])
             dot_step(
                 group['params'],
@@ -284,7 +299,9 @@ class DOTOptimWrapper(OptimWrapper):
             start = end
 
     def state_dict(self) -> dict:
-        state = self.optimizer.state_dict()
+        # MMEngine's: the optimizer's state and, with several param groups,
+        # the base settings its schedulers and logs follow.
+        state = super().state_dict()
         if self.loss_scaler is not None:
             state['loss_scaler'] = self.loss_scaler.state_dict()
         return state
@@ -294,4 +311,4 @@ class DOTOptimWrapper(OptimWrapper):
         scaler = state_dict.pop('loss_scaler', None)
         if scaler is not None and self.loss_scaler is not None:
             self.loss_scaler.load_state_dict(scaler)
-        self.optimizer.load_state_dict(state_dict)
+        super().load_state_dict(state_dict)

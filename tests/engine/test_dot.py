@@ -349,6 +349,47 @@ def test_resumed_wrapper_continues_exactly():
         whole_wrapper.loss_scaler.state_dict()
 
 
+def test_resume_with_param_groups_keeps_the_base_lr():
+    """With several param groups MMEngine's wrapper keeps base settings
+    that its schedulers update and the logs show as ``base_lr``; they go
+    through DOT's state dict too (a resumed run logged the initial lr)."""
+    from mmengine.optim import MultiStepLR
+
+    def build():
+        model = _Toy()
+        sgd = torch.optim.SGD([
+            dict(params=[model.shared, model.task_only]),
+            dict(params=[model.distill_only, model.unused], lr=0.01)
+        ], lr=0.1, momentum=MOMENTUM)
+        wrapper = DOTOptimWrapper(optimizer=sgd, delta=DELTA)
+        return model, wrapper, MultiStepLR(wrapper, milestones=[2])
+
+    model, wrapper, scheduler = build()
+    for _ in range(3):
+        with wrapper.optim_context(model):
+            task, distill = model.losses()
+        wrapper.update_params_by_terms(task, distill)
+        scheduler.step()
+    assert wrapper.get_lr()['base_lr'] == pytest.approx([0.01])
+    _, resumed, _ = build()
+    resumed.load_state_dict(copy.deepcopy(wrapper.state_dict()))
+    assert resumed.get_lr() == wrapper.get_lr()
+
+
+def test_a_scheduled_momentum_out_of_range_stops_the_step():
+    """A momentum scheduler may move the momentum where ``momentum + delta``
+    reaches 1 (a distillation buffer that grows): the step refuses it."""
+    model = _Toy()
+    wrapper = _wrapper(model)
+    wrapper.optimizer.param_groups[0]['momentum'] = 0.95
+    with wrapper.optim_context(model):
+        task, distill = model.losses()
+    with pytest.raises(ValueError, match=r'momentum 0\.95 -/\+ delta 0\.075 '
+                       r'gives the momenta 0\.875 and 1\.025.*momentum '
+                       r'scheduler'):
+        wrapper.update_params_by_terms(task, distill)
+
+
 # What it refuses.
 
 
