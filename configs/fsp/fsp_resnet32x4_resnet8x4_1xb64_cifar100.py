@@ -21,3 +21,6 @@ custom_hooks = [
     init_phase(
         epochs=30, trainable=['architecture.backbone'], losses=['loss_fsp'])
 ]
+# Under DDP (tools/dist_train.sh) the modules frozen in the phase get no
+# gradient.
+find_unused_parameters = True

@@ -12,3 +12,6 @@ from mmcls_kd.models.distillers.wiring import (  # noqa: E402
 __stage = module_outputs('backbone.layer5')
 model = dict(distiller=ft(__stage, __stage, 512, 512, loss_weight=200.0))
 custom_hooks = [ft_init_phase(epochs=30)]
+# Under DDP (tools/dist_train.sh) the modules frozen in the phase get no
+# gradient.
+find_unused_parameters = True

@@ -28,3 +28,6 @@ custom_hooks = [
         ab_connectors(__student_channels, __teacher_channels),
         losses=ab_losses(4))
 ]
+# Under DDP (tools/dist_train.sh) the modules frozen in the phase get no
+# gradient.
+find_unused_parameters = True

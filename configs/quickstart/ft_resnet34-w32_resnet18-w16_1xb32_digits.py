@@ -16,3 +16,6 @@ from mmcls_kd.models.distillers.wiring import (  # noqa: E402
 __stage = module_outputs('backbone.layer3')
 model = dict(distiller=ft(__stage, __stage, 64, 128, loss_weight=200.0))
 custom_hooks = [ft_init_phase(epochs=1, lr=0.01)]
+# Under DDP (tools/dist_train.sh) the modules frozen in the phase get no
+# gradient.
+find_unused_parameters = True

@@ -203,3 +203,20 @@ def test_phase_names_an_unknown_module_or_loss():
         hook._modules(model)
     with pytest.raises(ValueError, match='computes no loss'):
         InitPhaseHook(1, ['architecture'], [], {})
+
+
+@pytest.mark.slow
+def test_phase_config_runs_on_two_ranks(tmp_path, random_teacher_ckpt):
+    """The configs with a phase set ``find_unused_parameters`` (the frozen
+    modules get no gradient under DDP, which the hook otherwise refuses):
+    the FT quick start trains on 2 gloo ranks through tools/dist_train.sh,
+    the phase first."""
+    from tests.conftest import free_port
+    from tests.reliability.helpers import dist_train
+    dist_train(FT, tmp_path, free_port(), [
+        f'model.teacher_ckpt={random_teacher_ckpt}',
+        'train_dataloader.dataset.indices=64', 'train_cfg.max_epochs=1'
+    ])
+    log = open(glob.glob(str(tmp_path / '*' / '*.log'))[0]).read()
+    assert 'Initialisation phase epoch [1/1] done' in log
+    assert (tmp_path / 'epoch_1.pth').exists()
